@@ -1,0 +1,47 @@
+"""archon: find the best LLM system for a task.
+
+    import archon
+    system = archon.load("configs/general.yaml")
+    result = system.run("What is 17 * 23?")
+    print(result.answer, result.usage.total)
+
+Heavy dependencies (litellm, optuna) are imported only when first needed.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+# litellm downloads its model cost map at import unless told not to; we never want that.
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+
+__version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    from archon.runtime.executor import RunResult
+    from archon.runtime.system import System
+
+__all__ = ["RunResult", "System", "__version__", "load"]
+
+
+def load(source: Any, **options: Any) -> System:
+    """Load a system from a YAML/JSON file path, a YAML string, a dict or a SystemSpec.
+
+    Options (see ``System.load``): ``cache`` (True, False or a path), ``client``.
+    """
+    from archon.runtime.system import System
+
+    return System.load(source, **options)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "System":
+        from archon.runtime.system import System
+
+        return System
+    if name == "RunResult":
+        from archon.runtime.executor import RunResult
+
+        return RunResult
+    raise AttributeError(f"module 'archon' has no attribute {name!r}")

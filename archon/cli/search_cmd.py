@@ -1,0 +1,91 @@
+"""`archon search SEARCH.yaml`: find the best architecture for a benchmark under a budget.
+
+Progress goes to stderr; the leaderboard, the exported best system and the
+held-out comparison go to stdout. Rerunning the same command resumes the study.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "search",
+        help="search architectures (layer stacks, models, samples) for a benchmark under a budget",
+        description="Run (or resume) an Optuna search over architectures defined by SEARCH.yaml. "
+        "Results go to the run directory; `archon report RUN_DIR` shows them again.",
+    )
+    p.add_argument("definition", metavar="SEARCH.yaml", help="the search definition")
+    p.add_argument("--storage", metavar="URL",
+                   help="optuna storage: sqlite:///FILE (default RUN_DIR/study.db), postgresql://..., redis://...")
+    p.add_argument("--study", metavar="NAME", help="study name (default: the search's name)")
+    p.add_argument("--n-trials", type=_positive, metavar="N",
+                   help="evaluated architectures the study should hold (a rerun tops it up)")
+    p.add_argument("--timeout", type=float, metavar="S", help="stop starting trials after S seconds")
+    p.add_argument("--run-dir", type=Path, metavar="DIR", help="where results go (default runs/<name>)")
+    p.add_argument("--workers", type=_positive, metavar="N", help="worker processes on this machine")
+    p.add_argument("--no-final", action="store_true", help="skip the held-out test evaluation")
+    # Set on the worker processes `--workers` starts (and on workers started by hand on other
+    # machines, so their samplers draw different random startup trials).
+    p.add_argument("--worker-index", type=int, default=0, help=argparse.SUPPRESS)
+    p.set_defaults(func=run)
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
+def run(args: argparse.Namespace) -> int:
+    import logging
+
+    import optuna
+
+    from archon.cli.output import console
+    from archon.search.report import render_summary
+    from archon.search.runner import run_search
+
+    optuna.logging.set_verbosity(logging.WARNING)  # one line per trial of our own instead
+
+    from rich.markup import escape
+
+    err = console(stderr=True)
+    worker = args.worker_index > 0
+    # A status line that updates in place (on a terminal) while slow models work.
+    status = err.status("starting", spinner="dots") if err.is_terminal else None
+
+    def say(message: str) -> None:
+        err.print(escape(message))
+
+    def progress(message: str) -> None:
+        if status is not None:
+            status.update(escape(message))
+
+    if status is not None:
+        status.start()
+    try:
+        outcome = run_search(
+            args.definition, storage=args.storage, study_name=args.study, n_trials=args.n_trials,
+            timeout_s=args.timeout, run_dir=args.run_dir, workers=args.workers, worker_index=args.worker_index,
+            say=say, progress=progress,
+        )
+    finally:
+        if status is not None:
+            status.stop()
+    if worker:
+        say(f"worker {args.worker_index} done")
+        return 0
+    from archon.search.leaderboard import build_leaderboard
+    from archon.search.summary import summarize
+
+    say("summarizing: leaderboard, export, plots" + ("" if args.no_final else ", held-out test evaluation"))
+    summary = summarize(outcome, final=not args.no_final, progress=err.is_terminal)
+    out = console()
+    render_summary(summary, build_leaderboard(outcome.study, summary["objectives"]), out)
+    out.print(f"\nrun directory: {outcome.run_dir}   (archon report {outcome.run_dir})")
+    return 0

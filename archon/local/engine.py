@@ -1,0 +1,379 @@
+"""Embedded llama.cpp: one engine per model file per process, shared by every call.
+
+xllamacpp's ``Server`` is llama.cpp's server running inside this process:
+``handle_chat_completions(request, callback)`` takes an OpenAI chat request, runs it
+in one of ``n_parallel`` slots and releases the GIL while it works, so calls made
+from several threads at once are decoded together (continuous batching). The KV
+cache (``n_ctx`` tokens) is split evenly between the slots: a call's prompt plus
+completion must fit in ``n_ctx / n_parallel`` tokens.
+
+Each call streams (the callback gets one chunk per token) so that a call whose
+caller gave up (asyncio cancellation, Ctrl-C, engine shut down) stops at the next
+token and frees its slot, instead of running on to max_tokens.
+
+Settings, read when an engine is created: ``ARCHON_LOCAL_SLOTS`` (parallel slots,
+default 4), ``ARCHON_LOCAL_CTX`` (tokens per slot, default from the catalog),
+``ARCHON_LOCAL_THREADS`` (default: the CPU cores this process may use),
+``ARCHON_LOCAL_LOG`` (llama.cpp log verbosity, default 0: silent; errors are raised).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import concurrent.futures
+import contextlib
+import ctypes
+import os
+import secrets
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from archon.errors import ArchonError, ModelCallError, ModelNotAvailableError
+from archon.local.catalog import LocalModelInfo, get_model_info, model_path
+from archon.local.pull import is_verified
+
+DEFAULT_SLOTS = 4
+# Sampling options passed through to llama.cpp (OpenAI names plus llama.cpp's own extras).
+SAMPLING_KEYS = frozenset(
+    {
+        "temperature",
+        "top_p",
+        "top_k",
+        "min_p",
+        "max_tokens",
+        "stop",
+        "seed",
+        "presence_penalty",
+        "frequency_penalty",
+        "repeat_penalty",
+        "ignore_eos",  # generate exactly max_tokens (benchmarks)
+    }
+)
+
+
+@dataclass(frozen=True)
+class Generation:
+    text: str
+    prompt_tokens: int
+    completion_tokens: int
+    finish_reason: str  # "stop" or "length"
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    slots: int
+    context_size: int  # tokens per slot
+    threads: int
+    verbosity: int = 0
+
+    @classmethod
+    def from_env(cls, info: LocalModelInfo) -> EngineConfig:
+        return cls(
+            slots=_env_int("ARCHON_LOCAL_SLOTS", DEFAULT_SLOTS, minimum=1),
+            context_size=_env_int("ARCHON_LOCAL_CTX", info.context_size, minimum=256),
+            threads=_env_int("ARCHON_LOCAL_THREADS", _usable_cores(), minimum=1),
+            verbosity=_env_int("ARCHON_LOCAL_LOG", 0, minimum=0),
+        )
+
+
+class LocalEngine:
+    """A model loaded (lazily, once) into an in-process llama.cpp server."""
+
+    def __init__(self, info: LocalModelInfo, gguf: Path, config: EngineConfig) -> None:
+        self.info = info
+        self.gguf = gguf
+        self.config = config
+        self.model = info.model_string
+        self._lock = threading.Lock()
+        self._server: Any = None
+        self._closed = False
+        # Our own threads, one per slot: more could not run at once anyway, and a burst of
+        # calls must not starve asyncio's default executor, which other code shares.
+        self._executor = concurrent.futures.ThreadPoolExecutor(
+            max_workers=config.slots, thread_name_prefix=f"archon-{info.name}"
+        )
+
+    @property
+    def loaded(self) -> bool:
+        return self._server is not None
+
+    async def complete(
+        self,
+        messages: Sequence[Mapping[str, Any]],
+        temperature: float | None = None,
+        max_tokens: int | None = None,
+        stop: str | Sequence[str] | None = None,
+        seed: int | None = None,
+        top_p: float | None = None,
+    ) -> tuple[str, int, int]:
+        """(text, prompt_tokens, completion_tokens) of one chat completion."""
+        result = await self.generate(
+            messages, temperature=temperature, max_tokens=max_tokens, stop=stop, seed=seed, top_p=top_p
+        )
+        return result.text, result.prompt_tokens, result.completion_tokens
+
+    async def generate(self, messages: Sequence[Mapping[str, Any]], **sampling: Any) -> Generation:
+        """One chat completion, run off the event loop; cancelling it stops the generation."""
+        cancel = threading.Event()
+        future = self._submit(_request(messages, sampling), cancel)
+        try:
+            return await asyncio.wrap_future(future)
+        except asyncio.CancelledError:
+            cancel.set()
+            raise
+
+    def generate_blocking(self, messages: Sequence[Mapping[str, Any]], **sampling: Any) -> Generation:
+        """Like ``generate``, for synchronous callers (Ctrl-C stops the generation)."""
+        cancel = threading.Event()
+        future = self._submit(_request(messages, sampling), cancel)
+        try:
+            return future.result()
+        except BaseException:
+            cancel.set()
+            raise
+
+    def load(self) -> None:
+        """Load the model now rather than on the first call."""
+        self._ensure_server()
+
+    def close(self) -> None:
+        """Stop the server; calls in flight stop at their next token."""
+        with self._lock:
+            self._closed = True
+            server, self._server = self._server, None
+        self._executor.shutdown(wait=False, cancel_futures=True)
+        # Dropping the last reference runs ~Server, which stops llama.cpp's loop thread and joins it.
+        # A call still in flight holds its own reference, so the server outlives that call.
+        del server
+
+    def _submit(self, request: dict[str, Any], cancel: threading.Event) -> concurrent.futures.Future[Generation]:
+        try:
+            return self._executor.submit(self._run, request, cancel)
+        except RuntimeError:  # the executor is shut down: close() was called
+            raise ModelCallError(self.model, "the local engine has been shut down") from None
+
+    def _run(self, request: dict[str, Any], cancel: threading.Event) -> Generation:
+        server = self._ensure_server()
+        stream = _Stream(lambda: cancel.is_set() or self._closed)
+        try:
+            with _decode_gate.turn(self.model):
+                server.handle_chat_completions(request, stream.on_chunk)
+        except Exception as exc:  # xllamacpp raises ValueError for a malformed request
+            raise ModelCallError(self.model, f"llama.cpp rejected the request: {exc}") from exc
+        if stream.error is not None:
+            raise ModelCallError(self.model, _describe_error(stream.error))
+        if stream.stopped:
+            raise ModelCallError(self.model, "cancelled")
+        return Generation("".join(stream.text), stream.prompt_tokens, stream.completion_tokens, stream.finish)
+
+    def _ensure_server(self) -> Any:
+        with self._lock:
+            if self._closed:
+                raise ModelCallError(self.model, "the local engine has been shut down")
+            if self._server is None:
+                self._server = self._start_server()
+            return self._server
+
+    def _start_server(self) -> Any:
+        try:
+            import xllamacpp
+        except ImportError:
+            raise ModelNotAvailableError(
+                self.model, "the local engine is not installed: pip install 'archon[local]'"
+            ) from None
+        config = self.config
+        params = xllamacpp.CommonParams()
+        params.model.path = str(self.gguf)
+        params.n_parallel = config.slots
+        params.n_ctx = config.slots * config.context_size  # split evenly between the slots
+        params.cpuparams.n_threads = config.threads
+        params.cpuparams_batch.n_threads = config.threads
+        params.verbosity = config.verbosity
+        if self.info.chat_template:
+            params.chat_template = self.info.chat_template
+        # Prompt prefixes of idle slots are kept in RAM for reuse; llama.cpp's default allows 8 GiB.
+        params.cache_ram_mib = 512
+        # xllamacpp always starts an HTTP front on a random 127.0.0.1 port as well. We never use it;
+        # a random key keeps other local processes out (in-process calls skip the key check).
+        params.api_keys = [secrets.token_urlsafe(32)]
+        params.ui = False
+        params.endpoint_slots = False
+        params.n_threads_http = 1
+        try:
+            return xllamacpp.Server(params)
+        except Exception as exc:
+            raise ModelCallError(self.model, f"llama.cpp could not load {self.gguf}: {exc}") from exc
+
+
+@dataclass
+class _Stream:
+    """Collects a streamed chat completion; tells llama.cpp to stop when ``should_stop()``."""
+
+    should_stop: Callable[[], bool]
+    text: list[str] = field(default_factory=list)
+    finish: str = "stop"
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    error: dict[str, Any] | None = None
+    stopped: bool = False
+
+    def on_chunk(self, chunk: dict[str, Any]) -> bool:
+        """Called by llama.cpp for each chunk; returning True ends the call (and frees the slot)."""
+        if "error" in chunk:
+            self.error = chunk["error"] if isinstance(chunk["error"], dict) else {"message": chunk["error"]}
+            return True
+        for choice in chunk.get("choices") or ():
+            content = (choice.get("delta") or {}).get("content")
+            if content:
+                self.text.append(content)
+            if choice.get("finish_reason"):
+                self.finish = choice["finish_reason"]
+        usage = chunk.get("usage")
+        if usage:  # the last chunk: the generation is complete
+            self.prompt_tokens = int(usage.get("prompt_tokens") or 0)
+            self.completion_tokens = int(usage.get("completion_tokens") or 0)
+            return False
+        if self.should_stop():
+            self.stopped = True
+            return True
+        return False
+
+
+def _request(messages: Sequence[Mapping[str, Any]], sampling: Mapping[str, Any]) -> dict[str, Any]:
+    unknown = set(sampling) - SAMPLING_KEYS
+    if unknown:
+        raise TypeError(f"unsupported sampling options: {sorted(unknown)}; supported: {sorted(SAMPLING_KEYS)}")
+    request: dict[str, Any] = {k: v for k, v in sampling.items() if v is not None}
+    if isinstance(request.get("stop"), str):
+        request["stop"] = [request["stop"]]
+    request["messages"] = [_plain_message(m) for m in messages]
+    request["stream"] = True
+    request["stream_options"] = {"include_usage": True}  # else the stream carries no token counts
+    return request
+
+
+def _plain_message(message: Any) -> dict[str, Any]:
+    # litellm may hand over pydantic Message objects; the request is serialized to JSON.
+    if hasattr(message, "model_dump"):
+        dumped: dict[str, Any] = message.model_dump(exclude_none=True)
+        return dumped
+    return dict(message)
+
+
+def _describe_error(error: Mapping[str, Any]) -> str:
+    message = str(error.get("message") or error)
+    if error.get("type") == "exceed_context_size_error":
+        message += " (tokens per slot; raise ARCHON_LOCAL_CTX or lower ARCHON_LOCAL_SLOTS)"
+    return message
+
+
+def _env_int(name: str, default: int, minimum: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = minimum - 1
+    if value < minimum:
+        raise ArchonError(f"{name} must be an integer >= {minimum}, but got {raw!r}")
+    return value
+
+
+def _usable_cores() -> int:
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
+
+
+# --- one engine per model file per process ---------------------------------------------------
+
+_engines: dict[Path, LocalEngine] = {}
+class _DecodeGate:
+    """Lets one model's engine decode at a time, any number of its calls together.
+
+    Each engine runs on all cores; two engines decoding at once oversubscribe the CPU
+    and both slow down several-fold (seen here with qwen and smollm2 in one system).
+    Calls to the engine already decoding join it (they batch in its slots) unless
+    another model is waiting, which then goes next, so neither starves.
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._active: str | None = None
+        self._running = 0
+        self._waiting: dict[str, int] = {}
+
+    @contextlib.contextmanager
+    def turn(self, model: str) -> Iterator[None]:
+        with self._cond:
+            self._waiting[model] = self._waiting.get(model, 0) + 1
+            while not self._may_enter(model):
+                self._cond.wait()
+            self._waiting[model] -= 1
+            self._active = model
+            self._running += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._running -= 1
+                if self._running == 0:
+                    self._active = None
+                self._cond.notify_all()
+
+    def _may_enter(self, model: str) -> bool:
+        if self._active is None:
+            return True
+        others_waiting = any(n for m, n in self._waiting.items() if m != model)
+        return self._active == model and not others_waiting
+
+
+_decode_gate = _DecodeGate()
+_engines_lock = threading.Lock()
+
+
+def get_engine(name: str) -> LocalEngine:
+    """The shared engine of local model ``name`` (the model itself loads on first use).
+
+    Raises UnknownNameError for a name not in the catalog, ModelNotAvailableError
+    when the model is not pulled.
+    """
+    info = get_model_info(name)
+    path = model_path(info)  # keyed by file: ARCHON_HOME may differ between callers (tests)
+    with _engines_lock:
+        engine = _engines.get(path)
+        if engine is None:
+            if not is_verified(info):
+                raise ModelNotAvailableError(info.model_string, f"run: archon models pull {info.name}")
+            engine = _engines[path] = LocalEngine(info, path, EngineConfig.from_env(info))
+        return engine
+
+
+def close_all() -> None:
+    """Shut down every engine of this process (registered to run at exit)."""
+    with _engines_lock:
+        engines = list(_engines.values())
+        _engines.clear()
+    for engine in engines:
+        engine.close()
+
+
+def _forget_engines_after_fork() -> None:
+    # A forked child has the parent's engines but not their threads: destroying one would join
+    # a thread that does not exist here and hang. Leak them on purpose; the child loads its own.
+    global _engines_lock
+    _engines_lock = threading.Lock()  # another parent thread may have held it at the fork
+    for engine in _engines.values():
+        if engine._server is not None:
+            ctypes.pythonapi.Py_IncRef(ctypes.py_object(engine._server))
+    _engines.clear()
+
+
+atexit.register(close_all)
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_engines_after_fork)

@@ -1,0 +1,88 @@
+"""``local/<name>`` as a litellm custom provider, so a local model is one more model string.
+
+    litellm.custom_provider_map = [{"provider": "local", "custom_handler": LocalLLM()}]
+    await litellm.acompletion(model="local/qwen2.5-coder-0.5b", messages=[...], max_tokens=64)
+
+Constructing ``LocalLLM`` is cheap: a model loads on its first call, once per process
+(see ``archon.local.engine``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import litellm
+from litellm import CustomLLM
+from litellm.types.utils import ModelResponse, Usage
+
+from archon.errors import ArchonError, ModelCallError
+from archon.local.engine import SAMPLING_KEYS, Generation, get_engine
+
+
+class LocalLLM(CustomLLM):
+    def __init__(self) -> None:
+        super().__init__()
+        _let_archon_errors_through()
+
+    async def acompletion(  # type: ignore[override]
+        self,
+        model: str,
+        messages: list[Any],
+        model_response: ModelResponse,
+        optional_params: dict[str, Any],
+        **kwargs: Any,
+    ) -> ModelResponse:
+        engine = get_engine(model)
+        generation = await engine.generate(messages, **_sampling(engine.model, optional_params))
+        return _fill(model_response, engine.model, generation)
+
+    def completion(  # type: ignore[override]
+        self,
+        model: str,
+        messages: list[Any],
+        model_response: ModelResponse,
+        optional_params: dict[str, Any],
+        **kwargs: Any,
+    ) -> ModelResponse:
+        engine = get_engine(model)
+        generation = engine.generate_blocking(messages, **_sampling(engine.model, optional_params))
+        return _fill(model_response, engine.model, generation)
+
+    def streaming(self, model: str, *args: Any, **kwargs: Any) -> Any:
+        raise ModelCallError(f"local/{model}", "streaming is not supported for local models; drop stream=True")
+
+    async def astreaming(self, model: str, *args: Any, **kwargs: Any) -> Any:
+        raise ModelCallError(f"local/{model}", "streaming is not supported for local models; drop stream=True")
+
+
+def _sampling(model: str, optional_params: dict[str, Any]) -> dict[str, Any]:
+    """The options llama.cpp understands; litellm also passes along whatever else the caller gave."""
+    params = dict(optional_params)
+    if params.get("n") not in (None, 1):
+        raise ModelCallError(model, "local models return one choice per call: make n calls with distinct seeds")
+    if params.get("max_tokens") is None and params.get("max_completion_tokens") is not None:
+        params["max_tokens"] = params["max_completion_tokens"]
+    return {key: value for key, value in params.items() if key in SAMPLING_KEYS}
+
+
+def _fill(model_response: ModelResponse, model: str, generation: Generation) -> ModelResponse:
+    choice = model_response.choices[0]
+    choice.message.content = generation.text
+    choice.finish_reason = "length" if generation.finish_reason == "length" else "stop"
+    usage = Usage(
+        prompt_tokens=generation.prompt_tokens,
+        completion_tokens=generation.completion_tokens,
+        total_tokens=generation.prompt_tokens + generation.completion_tokens,
+    )
+    setattr(model_response, "usage", usage)  # noqa: B010 (not a declared field of ModelResponse)
+    model_response.model = model
+    return model_response
+
+
+def _let_archon_errors_through() -> None:
+    # litellm turns any exception a provider raises into an APIConnectionError whose message
+    # embeds a traceback (and which callers retry), unless it is one of its own exception types.
+    # Our errors (model not pulled, unknown local model, context too small) are final and already
+    # say what to do, so they must reach the caller unchanged.
+    if ArchonError not in litellm.LITELLM_EXCEPTION_TYPES:
+        litellm.LITELLM_EXCEPTION_TYPES.append(ArchonError)

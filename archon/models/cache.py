@@ -1,0 +1,161 @@
+"""A response cache on disk (SQLite), keyed on the full request.
+
+Shared by every system and every trial of a search that points at the same file,
+so architectures that share calls do not pay twice and a rerun costs nothing.
+WAL mode lets several worker processes on one machine read and write it at once.
+
+Writes are batched: a new response is served from memory at once and written with
+others in one transaction (a commit per response would cost as much as a fast model
+call). A batch is written when it holds ``max_unsaved_s`` of provider time or has
+waited that long, when it reaches ``max_unsaved`` responses, on ``flush()``/``close()``
+and at interpreter exit; so a hard crash loses at most about a second of calls,
+which a rerun makes again.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import sqlite3
+import threading
+import time
+import weakref
+from pathlib import Path
+
+from archon.models.types import Completion
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS responses (
+    key TEXT PRIMARY KEY,
+    model TEXT NOT NULL,
+    text TEXT NOT NULL,
+    prompt_tokens INTEGER NOT NULL,
+    completion_tokens INTEGER NOT NULL,
+    cost_usd REAL NOT NULL,
+    latency_s REAL NOT NULL,
+    created REAL NOT NULL
+)
+"""
+
+_Row = tuple[str, str, str, int, int, float, float, float]
+
+
+class ResponseCache:
+    def __init__(self, path: str | Path, *, max_unsaved_s: float = 1.0, max_unsaved: int = 256) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.max_unsaved_s = max_unsaved_s
+        self.max_unsaved = max_unsaved
+        # One connection shared by the event loop thread; a lock covers other threads.
+        self._conn: sqlite3.Connection | None = sqlite3.connect(
+            self.path, check_same_thread=False, timeout=60, isolation_level=None
+        )
+        self._lock = threading.Lock()
+        self._pending: dict[str, _Row] = {}
+        self._pending_since = 0.0  # when the oldest unsaved response arrived
+        self._pending_latency = 0.0  # provider time the unsaved responses cost
+        with self._lock:
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=NORMAL")
+            self._conn.execute("PRAGMA busy_timeout=60000")
+            self._conn.execute(SCHEMA)
+        _open_caches.add(self)
+
+    def get(self, key: str) -> Completion | None:
+        with self._lock:
+            row = self._pending.get(key)
+            if row is not None:
+                return Completion(row[2], row[1], row[3], row[4], row[5], row[6], cached=True)
+            found = self._connection().execute(
+                "SELECT model, text, prompt_tokens, completion_tokens, cost_usd, latency_s "
+                "FROM responses WHERE key = ?",
+                (key,),
+            ).fetchone()
+        if found is None:
+            return None
+        model, text, prompt_tokens, completion_tokens, cost, latency = found
+        return Completion(text, model, prompt_tokens, completion_tokens, cost, latency, cached=True)
+
+    def put(self, key: str, completion: Completion) -> None:
+        now = time.time()
+        row: _Row = (
+            key,
+            completion.model,
+            completion.text,
+            completion.prompt_tokens,
+            completion.completion_tokens,
+            completion.cost_usd,
+            completion.latency_s,
+            now,
+        )
+        with self._lock:
+            self._connection()
+            if not self._pending:
+                self._pending_since = now
+            self._pending[key] = row
+            self._pending_latency += completion.latency_s
+            due = (
+                len(self._pending) >= self.max_unsaved
+                or self._pending_latency >= self.max_unsaved_s
+                or now - self._pending_since >= self.max_unsaved_s
+            )
+            if due:
+                self._write_pending()
+
+    def flush(self) -> None:
+        """Write every response still held in memory."""
+        with self._lock:
+            if self._conn is not None:
+                self._write_pending()
+
+    def __len__(self) -> int:
+        with self._lock:
+            self._write_pending()
+            (count,) = self._connection().execute("SELECT COUNT(*) FROM responses").fetchone()
+        return int(count)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is None:
+                return
+            self._write_pending()
+            self._conn.close()
+            self._conn = None
+        _open_caches.discard(self)
+
+    def __del__(self) -> None:
+        # At interpreter shutdown sqlite3 may be half torn down already.
+        with contextlib.suppress(Exception):
+            self.close()
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise RuntimeError(f"the response cache {self.path} is closed")
+        return self._conn
+
+    def _write_pending(self) -> None:
+        """Write the batch in one transaction (the caller holds the lock)."""
+        if not self._pending:
+            return
+        conn = self._connection()
+        rows = list(self._pending.values())
+        conn.execute("BEGIN")
+        try:
+            conn.executemany("INSERT OR REPLACE INTO responses VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+        self._pending.clear()
+        self._pending_latency = 0.0
+
+
+# Unsaved responses are written when the interpreter exits normally (or after an exception).
+_open_caches: weakref.WeakSet[ResponseCache] = weakref.WeakSet()
+
+
+@atexit.register
+def _flush_all() -> None:
+    for cache in list(_open_caches):
+        with contextlib.suppress(Exception):  # a cache whose file is gone must not break exit
+            cache.flush()

@@ -1,0 +1,243 @@
+"""The one path every model call takes: cache -> concurrency limits -> litellm -> retries.
+
+- Responses are cached on disk keyed on the full request plus the sample index.
+- Identical requests in flight at the same time share one provider call.
+- A global and a per-model semaphore bound concurrency (per event loop).
+- Timeouts, 429s and 5xx are retried with exponential backoff and jitter; other
+  errors (bad request, auth, unknown model) fail at once. A final failure raises
+  ``ModelCallError``; callers decide whether one lost sample matters.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import os
+import time
+import weakref
+from collections import Counter
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from archon.errors import ArchonError, ModelCallError
+from archon.models.cache import ResponseCache
+from archon.models.providers import ensure_litellm, provider_of
+from archon.models.retry import RetryPolicy, is_retryable
+from archon.models.types import Completion, ModelRequest
+from archon.paths import archon_home
+
+# Providers that never leave this machine (allowed when ARCHON_OFFLINE is set, as in tests).
+OFFLINE_PROVIDERS = frozenset({"local", "fake"})
+# Providers whose repeated samples need a distinct seed to differ (and to be reproducible).
+SEEDED_PROVIDERS = frozenset({"local", "fake"})
+
+
+class ModelClient:
+    def __init__(
+        self,
+        cache: ResponseCache | None = None,
+        *,
+        max_concurrency: int = 16,
+        per_model_concurrency: int = 16,
+        model_limits: Mapping[str, int] | None = None,
+        timeout_s: float = 300.0,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        self.cache = cache
+        self.max_concurrency = max_concurrency
+        self.per_model_concurrency = per_model_concurrency
+        self.model_limits = dict(model_limits or {})
+        self.timeout_s = timeout_s
+        self.retry = retry or RetryPolicy()
+        #: provider_calls, cache_hits, shared_inflight, retries, failures
+        self.counters: Counter[str] = Counter()
+        self._limits: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopLimits] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    async def complete(self, request: ModelRequest) -> Completion:
+        key = request.cache_key()
+        if self.cache is not None and (hit := self.cache.get(key)) is not None:
+            self.counters["cache_hits"] += 1
+            return hit
+        limits = self._loop_limits()
+        while (pending := limits.inflight.get(key)) is not None:
+            # The same request is already on its way: wait for it rather than pay twice.
+            self.counters["shared_inflight"] += 1
+            try:
+                completion = await asyncio.shield(pending)
+            except asyncio.CancelledError:
+                # The caller that owned the call was cancelled (e.g. its query failed
+                # elsewhere); unless we were cancelled too, make the call ourselves.
+                if pending.cancelled() and not _cancelling():
+                    self.counters["shared_inflight"] -= 1
+                    continue
+                raise
+            return dataclasses.replace(completion, cached=True)
+        future: asyncio.Future[Completion] = asyncio.get_running_loop().create_future()
+        limits.inflight[key] = future
+        try:
+            completion = await self._call_with_retries(request, limits)
+            if self.cache is not None:
+                self.cache.put(key, completion)
+            future.set_result(completion)
+            return completion
+        except asyncio.CancelledError:
+            future.cancel()
+            raise
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # mark retrieved: waiters (if any) get it; no "never retrieved" noise
+            raise
+        finally:
+            del limits.inflight[key]
+
+    async def _call_with_retries(self, request: ModelRequest, limits: _LoopLimits) -> Completion:
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                async with limits.total, limits.for_model(request.model, self._model_limit(request.model)):
+                    return await self._call_once(request)
+            except ArchonError:
+                self.counters["failures"] += 1
+                raise
+            except Exception as exc:
+                if is_retryable(exc) and attempt <= self.retry.max_retries:
+                    self.counters["retries"] += 1
+                    await asyncio.sleep(self.retry.delay(attempt))
+                    continue
+                self.counters["failures"] += 1
+                raise ModelCallError(request.model, _describe(exc), attempts=attempt) from exc
+
+    async def _call_once(self, request: ModelRequest) -> Completion:
+        provider = provider_of(request.model)
+        if os.environ.get("ARCHON_OFFLINE") and provider not in OFFLINE_PROVIDERS:
+            raise ModelCallError(request.model, "calls to remote providers are disabled (ARCHON_OFFLINE is set)")
+        litellm = ensure_litellm()
+        if provider in OFFLINE_PROVIDERS and request.model not in _priced_free:
+            _price_as_free(litellm, request.model)
+        params = dict(request.params)
+        key_env = params.pop("api_key_env", None)
+        if key_env:
+            if key_env not in os.environ:
+                raise ModelCallError(request.model, f"environment variable {key_env} (its API key) is not set")
+            params["api_key"] = os.environ[key_env]
+        if provider in SEEDED_PROVIDERS:
+            params["seed"] = int(params.get("seed") or 0) + request.sample_index
+        elif "seed" in params:
+            params["seed"] = int(params["seed"]) + request.sample_index
+        start = time.perf_counter()
+        self.counters["provider_calls"] += 1
+        call = litellm.acompletion(model=request.model, messages=list(request.messages), **params)
+        if _timeout is not None:
+            # Unlike wait_for (before 3.12), no extra task per call.
+            async with _timeout(self.timeout_s):
+                response = await call
+        else:  # Python 3.10
+            response = await asyncio.wait_for(call, timeout=self.timeout_s)
+        latency = time.perf_counter() - start
+        usage = getattr(response, "usage", None)
+        return Completion(
+            text=response.choices[0].message.content or "",
+            model=request.model,
+            prompt_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),
+            completion_tokens=int(getattr(usage, "completion_tokens", 0) or 0),
+            cost_usd=_cost(litellm, response, provider),
+            latency_s=latency,
+        )
+
+    def _model_limit(self, model: str) -> int:
+        return self.model_limits.get(model, self.per_model_concurrency)
+
+    def _loop_limits(self) -> _LoopLimits:
+        # asyncio primitives belong to one event loop; System.run() starts a new loop each time.
+        loop = asyncio.get_running_loop()
+        limits = self._limits.get(loop)
+        if limits is None:
+            limits = self._limits[loop] = _LoopLimits(self.max_concurrency)
+        return limits
+
+    def close(self) -> None:
+        if self.cache is not None:
+            self.cache.close()
+
+
+class _LoopLimits:
+    def __init__(self, total: int) -> None:
+        self.total = asyncio.Semaphore(total)
+        self.per_model: dict[str, asyncio.Semaphore] = {}
+        self.inflight: dict[str, asyncio.Future[Completion]] = {}
+
+    def for_model(self, model: str, limit: int) -> asyncio.Semaphore:
+        sem = self.per_model.get(model)
+        if sem is None:
+            sem = self.per_model[model] = asyncio.Semaphore(limit)
+        return sem
+
+
+_timeout = getattr(asyncio, "timeout", None)
+_priced_free: set[str] = set()
+
+
+def _price_as_free(litellm: Any, model: str) -> None:
+    """Tell litellm that a model of ours costs nothing. Otherwise litellm searches its
+    whole cost map for it on every call (about a millisecond each, as long as the rest
+    of a fake call), and logs that it found no price."""
+    entry = {"input_cost_per_token": 0.0, "output_cost_per_token": 0.0, "cache_creation_input_token_cost": 0.0,
+             "cache_read_input_token_cost": 0.0, "litellm_provider": provider_of(model), "mode": "chat"}
+    with contextlib.suppress(Exception):  # only a speed-up: a litellm that rejects the entry still works
+        litellm.register_model({model: entry})
+    _priced_free.add(model)
+
+
+def _cancelling() -> bool:
+    """Whether the current task has been asked to cancel (always False before 3.11)."""
+    task = asyncio.current_task()
+    cancelling = getattr(task, "cancelling", None)
+    return bool(cancelling()) if cancelling is not None else False
+
+
+def _cost(litellm: Any, response: Any, provider: str) -> float:
+    if provider in OFFLINE_PROVIDERS:
+        return 0.0
+    # litellm has already priced the response while building it; pricing it again
+    # would cost as much as the rest of archon's work on the call.
+    hidden = getattr(response, "_hidden_params", None) or {}
+    if isinstance(hidden.get("response_cost"), (int, float)):
+        return float(hidden["response_cost"])
+    try:
+        return float(litellm.completion_cost(completion_response=response) or 0.0)
+    except Exception:  # models missing from litellm's cost map: cost unknown, counted as 0
+        return 0.0
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    name = type(exc).__name__
+    if isinstance(exc, asyncio.TimeoutError):
+        return "timed out"
+    return f"{name}: {text}"[:300] if text else name
+
+
+def default_cache_path() -> Path:
+    return archon_home() / "cache" / "responses.sqlite"
+
+
+_default_client: ModelClient | None = None
+
+
+def get_client() -> ModelClient:
+    """The process-wide client, with the on-disk cache unless ARCHON_NO_CACHE is set."""
+    global _default_client
+    if _default_client is None:
+        cache = None if os.environ.get("ARCHON_NO_CACHE") else ResponseCache(default_cache_path())
+        _default_client = ModelClient(cache)
+    return _default_client
+
+
+def set_client(client: ModelClient | None) -> None:
+    global _default_client
+    _default_client = client

@@ -1,0 +1,53 @@
+"""litellm, imported lazily and set up once with archon's own providers.
+
+``local/<name>`` (embedded llama.cpp) and ``fake/<name>`` (deterministic test
+double) are litellm custom providers, so every model, local or API, is one litellm
+model string and goes through the same call path.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any
+
+_lock = threading.Lock()
+_litellm: Any = None
+
+
+def ensure_litellm() -> Any:
+    """Import litellm (never fetching its cost map from the network) and register providers."""
+    global _litellm
+    if _litellm is not None:
+        return _litellm
+    with _lock:
+        if _litellm is not None:
+            return _litellm
+        os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
+        import litellm
+
+        litellm.telemetry = False
+        litellm.suppress_debug_info = True
+        # Providers differ in what they accept (seed, top_p...): drop what one cannot take.
+        litellm.drop_params = True
+        from archon.testing.fake import FakeLLM
+
+        handlers: list[dict[str, Any]] = [{"provider": "fake", "custom_handler": FakeLLM()}]
+        try:
+            from archon.local.provider import LocalLLM
+        except ImportError:  # built without the local engine
+            pass
+        else:
+            handlers.append({"provider": "local", "custom_handler": LocalLLM()})
+        ours = {h["provider"] for h in handlers}
+        existing = [h for h in (litellm.custom_provider_map or []) if h.get("provider") not in ours]
+        litellm.custom_provider_map = [*existing, *handlers]  # type: ignore[list-item]
+        from litellm.utils import custom_llm_setup
+
+        custom_llm_setup()  # type: ignore[no-untyped-call]
+        _litellm = litellm
+        return litellm
+
+
+def provider_of(model: str) -> str:
+    return model.split("/", 1)[0] if "/" in model else ""

@@ -1,0 +1,111 @@
+"""What a technique sees while it runs: the query, its models, and a way to call them."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from archon.errors import ArchonError, NodeFailedError
+from archon.models.types import Completion, Message, ModelRequest, redact
+from archon.runtime.usage import Usage
+
+if TYPE_CHECKING:
+    from archon.config.graph import SystemGraph
+    from archon.models.client import ModelClient
+
+
+@dataclass(frozen=True)
+class Call:
+    """One model call a technique wants: which model (alias or string), what prompt."""
+
+    model: str
+    prompt: str | Sequence[Message]
+    sample_index: int = 0
+    params: dict[str, Any] = field(default_factory=dict)  # overrides of the alias defaults
+
+
+@dataclass
+class CallRecord:
+    model: str
+    sample_index: int
+    prompt: str
+    response: str | None
+    error: str | None
+    cached: bool
+    prompt_tokens: int
+    completion_tokens: int
+    latency_s: float
+    params: dict[str, Any]
+
+
+class NodeContext:
+    def __init__(
+        self, node_id: str, query: str, graph: SystemGraph, client: ModelClient, usage: Usage
+    ) -> None:
+        self.node_id = node_id
+        self.query = query
+        self.graph = graph
+        self.client = client
+        self.usage = usage
+        self.records: list[CallRecord] = []
+        self.errors: list[str] = []
+
+    def request(self, call: Call) -> ModelRequest:
+        cfg = self.graph.resolve_model(call.model)
+        params = cfg.call_params()
+        if cfg.api_key_env:
+            params["api_key_env"] = cfg.api_key_env
+        params.update({k: v for k, v in call.params.items() if v is not None})
+        messages = (
+            ({"role": "user", "content": call.prompt},) if isinstance(call.prompt, str) else tuple(call.prompt)
+        )
+        return ModelRequest(cfg.model, messages, params, call.sample_index)
+
+    async def complete(self, call: Call) -> Completion:
+        """Make one call; raises ``ModelCallError`` if it fails for good (recorded either way)."""
+        request = self.request(call)
+        start = time.perf_counter()
+        try:
+            completion = await self.client.complete(request)
+        except ArchonError as exc:
+            self.usage.record_failure(self.node_id, request.model)
+            self.errors.append(str(exc))
+            self._record(request, None, str(exc), time.perf_counter() - start)
+            raise
+        self.usage.record(self.node_id, request.model, completion)
+        self._record(request, completion, None, completion.latency_s)
+        return completion
+
+    async def gather(self, calls: Sequence[Call], *, require_any: bool = True) -> list[Completion | None]:
+        """Make calls concurrently; a failed call becomes None. If every call fails and
+        ``require_any``, the node fails with the reasons."""
+
+        async def one(call: Call) -> Completion | None:
+            try:
+                return await self.complete(call)
+            except ArchonError:
+                return None
+
+        results = await asyncio.gather(*(one(c) for c in calls))
+        if require_any and calls and all(r is None for r in results):
+            raise NodeFailedError(self.node_id, self.errors)
+        return list(results)
+
+    def _record(self, request: ModelRequest, completion: Completion | None, error: str | None, latency: float) -> None:
+        self.records.append(
+            CallRecord(
+                model=request.model,
+                sample_index=request.sample_index,
+                prompt=request.messages[-1]["content"],
+                response=completion.text if completion else None,
+                error=error,
+                cached=completion.cached if completion else False,
+                prompt_tokens=completion.prompt_tokens if completion else 0,
+                completion_tokens=completion.completion_tokens if completion else 0,
+                latency_s=latency,
+                params=redact(request.params),
+            )
+        )

@@ -1,0 +1,116 @@
+"""How one query flows through a system, start to finish.
+
+1. Every node becomes an asyncio task as soon as the run starts.
+2. A node's task first awaits the tasks of its input nodes, so it starts the
+   moment its last input is ready (nothing waits for a whole "layer").
+3. It then runs its technique, whose model calls go out concurrently through the
+   shared ModelClient (cache, concurrency limits, retries).
+4. Its candidates (with critiques, tests and notes) become its output; its calls,
+   tokens and failures are recorded in the usage and the trace.
+5. The answer is the first candidate of the output node. If a node fails (every
+   call it made failed), the nodes after it cannot run and the query fails with
+   a ``NodeFailedError`` naming the node and the reasons.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from archon.config.graph import SystemGraph
+from archon.errors import ArchonError
+from archon.layers.base import Candidate, NodeInputs, NodeOutput
+from archon.models.client import ModelClient
+from archon.runtime.context import NodeContext
+from archon.runtime.usage import Usage
+
+
+@dataclass
+class RunResult:
+    """What one query returns: the answer, what it cost, and how it was reached."""
+
+    query: str
+    answer: str
+    candidates: tuple[Candidate, ...]
+    usage: Usage
+    trace: list[dict[str, Any]]
+    latency_s: float
+    errors: list[str] = field(default_factory=list)  # calls that failed and were dropped
+    error: str | None = None  # set when the whole query failed (run_many keeps going)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "query": self.query,
+            "answer": self.answer,
+            "latency_s": self.latency_s,
+            "usage": self.usage.to_dict(),
+            "errors": self.errors,
+            "error": self.error,
+            "trace": self.trace,
+        }
+
+
+async def run_query(graph: SystemGraph, query: str, client: ModelClient) -> RunResult:
+    usage = Usage()
+    trace: dict[str, dict[str, Any]] = {}
+    errors: list[str] = []
+    tasks: dict[str, asyncio.Task[NodeOutput]] = {}
+    started = time.perf_counter()
+
+    async def run_node(node_id: str) -> NodeOutput:
+        technique = graph.nodes[node_id]
+        inputs = NodeInputs(tuple(await asyncio.gather(*(tasks[src] for src in graph.inputs[node_id]))))
+        ctx = NodeContext(node_id, query, graph, client, usage)
+        node_start = time.perf_counter()
+        entry: dict[str, Any] = {"node": node_id, "type": technique.type, "inputs": list(graph.inputs[node_id])}
+        trace[node_id] = entry
+        try:
+            output = await technique.run(ctx, inputs)
+        except Exception as exc:
+            entry["error"] = str(exc)
+            raise
+        finally:
+            entry["elapsed_s"] = round(time.perf_counter() - node_start, 6)
+            entry["start_s"] = round(node_start - started, 6)
+            entry["calls"] = [dataclasses.asdict(r) for r in ctx.records]
+            errors.extend(f"{node_id}: {e}" for e in ctx.errors)
+        entry["outputs"] = [_candidate_dict(c) for c in output.candidates]
+        if output.tests:
+            entry["tests"] = list(output.tests)
+        return output
+
+    for node_id in graph.order:
+        tasks[node_id] = asyncio.create_task(run_node(node_id), name=f"archon-node-{node_id}")
+    try:
+        final = await tasks[graph.output]
+    except ArchonError as exc:
+        exc.usage = usage  # the calls a failed query made still cost money: callers account for them
+        raise
+    finally:
+        # A failure upstream leaves other branches running: stop them, and collect
+        # their exceptions so none is reported as "never retrieved".
+        for task in tasks.values():
+            task.cancel()
+        await asyncio.gather(*tasks.values(), return_exceptions=True)
+    answer = final.candidates[0].text if final.candidates else ""
+    return RunResult(
+        query=query,
+        answer=answer,
+        candidates=final.candidates,
+        usage=usage,
+        trace=[trace[n] for n in graph.order if n in trace],
+        latency_s=time.perf_counter() - started,
+        errors=errors,
+    )
+
+
+def _candidate_dict(candidate: Candidate) -> dict[str, Any]:
+    out: dict[str, Any] = {"text": candidate.text, "origin": candidate.origin, "model": candidate.model}
+    if candidate.critique:
+        out["critique"] = candidate.critique
+    if candidate.notes:
+        out["notes"] = dict(candidate.notes)
+    return out

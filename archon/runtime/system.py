@@ -1,0 +1,206 @@
+"""A loaded system: ``archon.load(path).run("question")``."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from archon.config.graph import SystemGraph, check_graph
+from archon.config.loading import dump_spec, load_system_spec
+from archon.config.spec import SystemSpecBase
+from archon.errors import ArchonError
+from archon.models.cache import ResponseCache
+from archon.models.client import ModelClient, default_cache_path
+from archon.models.retry import RetryPolicy
+from archon.runtime.executor import RunResult, run_query
+from archon.runtime.usage import Usage
+
+SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schema" / "system.schema.json"
+
+_shared_caches: dict[Path, ResponseCache] = {}
+
+
+def shared_cache(path: str | Path | None = None) -> ResponseCache:
+    """One ResponseCache object per file in this process."""
+    resolved = Path(path or default_cache_path()).resolve()
+    if resolved not in _shared_caches:
+        _shared_caches[resolved] = ResponseCache(resolved)
+    return _shared_caches[resolved]
+
+
+class System:
+    def __init__(self, spec: SystemSpecBase, graph: SystemGraph, source: str = "<spec>") -> None:
+        self.spec = spec
+        self.graph = graph
+        self.source = source
+        self._client: ModelClient | None = None
+        self._cache: ResponseCache | str | Path | bool = True
+        self._checked = False
+
+    @classmethod
+    def load(cls, source: Any, *, cache: bool | str | Path | ResponseCache = True,
+             client: ModelClient | None = None) -> System:
+        """Load from a YAML/JSON path, YAML text, a dict or a SystemSpec.
+
+        ``cache``: True for the shared on-disk cache, False for none, or a path/cache.
+        ``client``: use this client (its cache and limits) instead of building one.
+        """
+        spec, name, _ = load_system_spec(source)
+        graph = check_graph(spec, name)
+        system = cls(spec, graph, name)
+        system._client = client
+        system._cache = cache
+        return system
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def client(self) -> ModelClient:
+        if self._client is None:
+            self._client = self._build_client()
+        return self._client
+
+    def _build_client(self) -> ModelClient:
+        runtime = self.spec.runtime
+        cache: ResponseCache | None
+        if isinstance(self._cache, ResponseCache):
+            cache = self._cache
+        elif self._cache is True:
+            cache = shared_cache()
+        elif self._cache:
+            cache = shared_cache(self._cache)
+        else:
+            cache = None
+        limits = {cfg.model: cfg.max_concurrency for cfg in self.graph.aliases.values() if cfg.max_concurrency}
+        return ModelClient(
+            cache,
+            max_concurrency=runtime.max_concurrency,
+            per_model_concurrency=runtime.per_model_concurrency,
+            model_limits=limits,
+            timeout_s=runtime.timeout_s,
+            retry=RetryPolicy(max_retries=runtime.max_retries, base_s=runtime.retry_base_s),
+        )
+
+    def fingerprint(self) -> str:
+        """Hash of everything that changes answers (not the name or description)."""
+        data = dump_spec(self.spec)
+        for key in ("name", "description"):
+            data.pop(key, None)
+        return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
+
+    # -- running ---------------------------------------------------------------------------
+    async def arun(self, query: str) -> RunResult:
+        if not self._checked:
+            self.check_models_available()
+        return await run_query(self.graph, query, self.client)
+
+    def check_models_available(self) -> None:
+        """Fail fast, with the command to fix it, if a local model is not pulled yet
+        (rather than once per call, deep inside a node)."""
+        from archon.models.providers import provider_of
+
+        for model in sorted({self.graph.resolve_model(r).model for t in self.graph.nodes.values()
+                             for r in t.model_refs()}):
+            if provider_of(model) == "local":
+                from archon.errors import ModelNotAvailableError
+                from archon.local.catalog import get_model_info
+                from archon.local.pull import is_verified
+
+                name = model.split("/", 1)[1]
+                if not is_verified(get_model_info(name)):
+                    raise ModelNotAvailableError(model, f"it is not pulled yet; run: archon models pull {name}")
+        self._checked = True
+
+    def run(self, query: str) -> RunResult:
+        result: RunResult = _run_sync(self.arun(query))
+        return result
+
+    async def arun_many(
+        self, queries: Sequence[str], *, concurrency: int = 4, progress: bool = False
+    ) -> list[RunResult]:
+        """Run many queries, ``concurrency`` at a time; a failed query keeps its error
+        in ``RunResult.error`` instead of stopping the batch."""
+        semaphore = asyncio.Semaphore(max(1, concurrency))
+        results: list[RunResult | None] = [None] * len(queries)
+        bar = _progress_bar(progress, f"running {self.name}", len(queries))
+
+        async def one(i: int, query: str) -> None:
+            async with semaphore:
+                try:
+                    results[i] = await self.arun(query)
+                except ArchonError as exc:
+                    results[i] = RunResult(query, "", (), exc.usage or Usage(), [], 0.0, error=str(exc))
+            bar.advance()
+
+        with bar:
+            await asyncio.gather(*(one(i, q) for i, q in enumerate(queries)))
+        return [r for r in results if r is not None]
+
+    def run_many(self, queries: Sequence[str], *, concurrency: int = 4, progress: bool = True) -> list[RunResult]:
+        results: list[RunResult] = _run_sync(self.arun_many(queries, concurrency=concurrency, progress=progress))
+        return results
+
+    # -- export -----------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        return dump_spec(self.spec)
+
+    def to_yaml(self, path: str | Path | None = None) -> str:
+        import yaml
+
+        text = f"# yaml-language-server: $schema={SCHEMA_PATH.as_uri()}\n" + yaml.safe_dump(
+            self.to_dict(), sort_keys=False, allow_unicode=True
+        )
+        if path is not None:
+            Path(path).write_text(text, encoding="utf-8")
+        return text
+
+
+def _run_sync(coro: Any) -> Any:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    coro.close()
+    raise RuntimeError("an event loop is already running here: use `await system.arun(...)` instead")
+
+
+class _NoBar:
+    def __enter__(self) -> _NoBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def advance(self) -> None:
+        return None
+
+
+class _RichBar(_NoBar):
+    def __init__(self, description: str, total: int) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self._progress = Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            transient=False,
+        )
+        self._task = self._progress.add_task(description, total=total)
+
+    def __enter__(self) -> _RichBar:
+        self._progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._progress.stop()
+
+    def advance(self) -> None:
+        self._progress.advance(self._task)
+
+
+def _progress_bar(enabled: bool, description: str, total: int) -> _NoBar:
+    return _RichBar(description, total) if enabled else _NoBar()

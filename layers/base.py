@@ -1,0 +1,154 @@
+"""The contract every technique (layer type) fulfils.
+
+A technique maps the candidates of its input nodes to new candidates, making model
+calls through its ``NodeContext``. Each technique lives in its own module with its
+prompt, declares a pydantic ``Spec`` (its YAML fields, ``extra="forbid"``) and
+registers itself with ``@register``; the system schema is built from the registry,
+so a new technique plugs in by defining and registering one class.
+"""
+
+from __future__ import annotations
+
+import builtins
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+if TYPE_CHECKING:
+    from archon.runtime.context import NodeContext
+
+NODE_ID_PATTERN = r"^[A-Za-z_][A-Za-z0-9_\-]*$"
+
+
+class NodeSpec(BaseModel):
+    """Fields every node has. Techniques subclass this with ``type: Literal[...]``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=NODE_ID_PATTERN, description="Unique node name.")
+    type: str
+    inputs: list[str] | None = Field(
+        default=None,
+        description="Ids of the nodes feeding this one. Default: the node listed just before.",
+    )
+    description: str | None = None
+
+
+class SingleModelSpec(NodeSpec):
+    """A node whose technique makes its calls with one model."""
+
+    model: str = Field(min_length=1, description="A model alias from `models:` or a litellm model string.")
+    temperature: float | None = Field(default=None, ge=0, le=2)
+    max_tokens: int | None = Field(default=None, ge=1)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One candidate response flowing between nodes.
+
+    A critique travels with the candidate it judges, so when a fuse makes new
+    candidates the old critiques are gone with the old candidates: no stale critique
+    leaks into a later layer (a known flaw of the reference implementation).
+    """
+
+    text: str
+    origin: str  # id of the node that produced the text
+    model: str | None = None
+    critique: str | None = None
+    notes: Mapping[str, Any] = field(default_factory=dict)
+
+    def with_notes(self, **notes: Any) -> Candidate:
+        return replace(self, notes={**self.notes, **notes})
+
+
+@dataclass(frozen=True)
+class NodeOutput:
+    node: str
+    candidates: tuple[Candidate, ...]
+    tests: tuple[str, ...] = ()  # unit tests, set by unit_test_generate
+
+
+@dataclass(frozen=True)
+class NodeInputs:
+    """Everything a node receives: the outputs of its input nodes, in input order."""
+
+    outputs: tuple[NodeOutput, ...]
+
+    @property
+    def candidates(self) -> tuple[Candidate, ...]:
+        return tuple(c for out in self.outputs for c in out.candidates)
+
+    @property
+    def tests(self) -> tuple[str, ...]:
+        return tuple(t for out in self.outputs for t in out.tests)
+
+
+@dataclass(frozen=True)
+class GraphView:
+    """What a technique may inspect when checking its place in the DAG."""
+
+    input_types: tuple[str, ...]
+    consumer_types: tuple[str, ...]
+    is_output: bool
+    max_input_candidates: int
+
+
+class Technique(ABC):
+    """Base class of a technique. Subclasses set ``type``, ``Spec`` and implement ``run``."""
+
+    type: ClassVar[str]
+    Spec: ClassVar[builtins.type[NodeSpec]]
+    #: True for techniques that read only the query (generate); they take no inputs.
+    source: ClassVar[bool] = False
+    #: False for techniques that may also run on the query alone (``inputs: []``).
+    needs_inputs: ClassVar[bool] = True
+
+    def __init__(self, spec: NodeSpec) -> None:
+        self.spec = spec
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+    def model_refs(self) -> list[str]:
+        """Model aliases/strings this node calls (for validation and accounting)."""
+        refs: list[str] = []
+        if isinstance(model := getattr(self.spec, "model", None), str):
+            refs.append(model)
+        refs.extend(getattr(self.spec, "models", None) or [])
+        return refs
+
+    # -- static shape, used to validate the graph and estimate budgets before any call --
+    @abstractmethod
+    def max_outputs(self, n_inputs: int) -> int:
+        """Upper bound on candidates produced from ``n_inputs`` input candidates."""
+
+    @abstractmethod
+    def calls(self, n_inputs: int) -> int:
+        """Number of model calls made for ``n_inputs`` input candidates."""
+
+    def candidates_per_call(self, n_inputs: int) -> int:
+        """How many input candidates appear in each call's prompt (for token estimates)."""
+        return n_inputs
+
+    def check(self, view: GraphView) -> list[str]:
+        """Rules about this node's place in the DAG; return problems as sentences."""
+        return []
+
+    @abstractmethod
+    async def run(self, ctx: NodeContext, inputs: NodeInputs) -> NodeOutput:
+        """Produce this node's candidates."""
+
+
+def numbered(candidates: Sequence[Candidate], with_critiques: bool = False) -> str:
+    """Render candidates as "[1] text" blocks, the format every multi-candidate prompt uses."""
+    blocks = []
+    for i, cand in enumerate(candidates, start=1):
+        block = f"[{i}] {cand.text.strip()}"
+        if with_critiques and cand.critique:
+            block += f"\n\nCritique of [{i}]: {cand.critique.strip()}"
+        blocks.append(block)
+    return "\n\n".join(blocks)

@@ -1,0 +1,62 @@
+"""fuse: each fuser model synthesizes the candidates (and critiques) into one response."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from archon.layers.base import Candidate, NodeInputs, NodeOutput, NodeSpec, Technique, numbered
+from archon.layers.registry import register
+from archon.runtime.context import Call, NodeContext
+
+PROMPT = """You have been given several responses to the query below{critiqued}. Synthesize them into a
+single, high-quality response. Some of them may be biased or incorrect: evaluate them critically
+rather than copying them, and keep what is right. Reply with the final response only, as if you
+were answering the query directly.
+
+Query:
+{query}
+
+Responses:
+{responses}
+"""
+
+
+class FuseSpec(NodeSpec):
+    type: Literal["fuse"] = "fuse"
+    models: list[str] = Field(min_length=1, description="One fused response per fuser model.")
+    temperature: float | None = Field(default=None, ge=0, le=2)
+    max_tokens: int | None = Field(default=None, ge=1)
+
+
+@register
+class Fuse(Technique):
+    type = "fuse"
+    Spec = FuseSpec
+    spec: FuseSpec
+
+    def max_outputs(self, n_inputs: int) -> int:
+        return len(self.spec.models)
+
+    def calls(self, n_inputs: int) -> int:
+        return len(self.spec.models)
+
+    async def run(self, ctx: NodeContext, inputs: NodeInputs) -> NodeOutput:
+        candidates = inputs.candidates
+        critiqued = any(c.critique for c in candidates)
+        prompt = PROMPT.format(
+            critiqued=", each with a critique" if critiqued else "",
+            query=ctx.query,
+            responses=numbered(candidates, with_critiques=critiqued),
+        )
+        params = {"temperature": self.spec.temperature, "max_tokens": self.spec.max_tokens}
+        calls = [Call(m, prompt, sample_index=i, params=params) for i, m in enumerate(self.spec.models)]
+        results = await ctx.gather(calls)
+        # New candidates carry no critique: the old critiques judged the old texts.
+        fused = tuple(
+            Candidate(r.text, origin=self.id, model=call.model)
+            for call, r in zip(calls, results, strict=True)
+            if r is not None
+        )
+        return NodeOutput(self.id, fused)

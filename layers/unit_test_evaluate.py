@@ -1,0 +1,119 @@
+"""unit_test_evaluate: score each candidate against the unit tests; best first.
+
+``mode: llm`` (the paper): one call per candidate judges every test [Passed]/[Failed].
+``mode: execute`` (code tasks): each test (a Python assert) runs against the
+candidate's code in the sandbox; nothing generated ever runs outside it.
+Candidates are ordered by tests passed (ties keep their order); ``top_k`` keeps the best.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Literal
+
+from pydantic import Field
+
+from archon.layers.base import Candidate, GraphView, NodeInputs, NodeOutput, NodeSpec, Technique
+from archon.layers.registry import register
+from archon.runtime.context import Call, NodeContext
+
+PROMPT = """Judge whether the response below passes each unit test for the query.
+
+Query:
+{query}
+
+Response:
+{response}
+
+Unit tests:
+{tests}
+
+For each unit test, in order, reply on its own line with its number and exactly [Passed] or [Failed]:
+1. [Passed]
+2. [Failed]
+"""
+
+_VERDICT_LINE = re.compile(r"^\s*(\d+)[.):]?.*?\[(passed|failed)\]", re.IGNORECASE | re.MULTILINE)
+
+
+class UnitTestEvaluateSpec(NodeSpec):
+    type: Literal["unit_test_evaluate"] = "unit_test_evaluate"
+    mode: Literal["llm", "execute"] = "llm"
+    model: str | None = Field(default=None, description="The judge model (mode llm only).")
+    top_k: int | None = Field(default=None, ge=1, description="Keep only the best k candidates.")
+    timeout_s: float = Field(default=10.0, gt=0, description="Per test run (mode execute).")
+    temperature: float | None = Field(default=None, ge=0, le=2)
+    max_tokens: int | None = Field(default=None, ge=1)
+
+
+def parse_test_verdicts(text: str, n_tests: int) -> list[bool]:
+    """Pass/fail per test. Only an explicit "[Passed]" counts as a pass (the reference
+    implementation counted any text containing "pas"); a missing verdict is a fail."""
+    verdicts = [False] * n_tests
+    numbered = _VERDICT_LINE.findall(text)
+    if numbered:
+        for number, word in numbered:
+            i = int(number) - 1
+            if 0 <= i < n_tests:
+                verdicts[i] = word.lower() == "passed"
+        return verdicts
+    bare = re.findall(r"\[(passed|failed)\]", text, re.IGNORECASE)
+    for i, word in enumerate(bare[:n_tests]):
+        verdicts[i] = word.lower() == "passed"
+    return verdicts
+
+
+@register
+class UnitTestEvaluate(Technique):
+    type = "unit_test_evaluate"
+    Spec = UnitTestEvaluateSpec
+    spec: UnitTestEvaluateSpec
+
+    def max_outputs(self, n_inputs: int) -> int:
+        return min(self.spec.top_k or n_inputs, n_inputs)
+
+    def calls(self, n_inputs: int) -> int:
+        return n_inputs if self.spec.mode == "llm" else 0
+
+    def candidates_per_call(self, n_inputs: int) -> int:
+        return 1
+
+    def check(self, view: GraphView) -> list[str]:
+        problems = []
+        if "unit_test_generate" not in view.input_types:
+            problems.append("a unit_test_evaluate node needs a unit_test_generate node among its inputs")
+        if self.spec.mode == "llm" and not self.spec.model:
+            problems.append("mode 'llm' needs a `model` to judge the tests")
+        return problems
+
+    async def run(self, ctx: NodeContext, inputs: NodeInputs) -> NodeOutput:
+        candidates = inputs.candidates
+        tests = inputs.tests
+        if not tests:  # nothing to judge by: keep the order, say so in the trace
+            return NodeOutput(self.id, tuple(c.with_notes(tests_passed=None) for c in candidates)[: self.spec.top_k])
+        if self.spec.mode == "execute":
+            scores = await asyncio.gather(*(self._execute(c, tests) for c in candidates))
+        else:
+            scores = await asyncio.gather(*(self._judge(ctx, c, tests, i) for i, c in enumerate(candidates)))
+        scored = [c.with_notes(tests_passed=sum(v), tests_total=len(v), test_results=v)
+                  for c, v in zip(candidates, scores, strict=True)]
+        order = sorted(range(len(scored)), key=lambda i: -int(scored[i].notes["tests_passed"]))
+        ranked = tuple(scored[i] for i in order)
+        return NodeOutput(self.id, ranked[: self.spec.top_k] if self.spec.top_k else ranked)
+
+    async def _judge(self, ctx: NodeContext, candidate: Candidate, tests: tuple[str, ...], index: int) -> list[bool]:
+        assert self.spec.model is not None
+        listing = "\n".join(f"{i}. {t}" for i, t in enumerate(tests, start=1))
+        prompt = PROMPT.format(query=ctx.query, response=candidate.text, tests=listing)
+        params = {"temperature": self.spec.temperature, "max_tokens": self.spec.max_tokens}
+        (result,) = await ctx.gather([Call(self.spec.model, prompt, sample_index=index, params=params)],
+                                     require_any=False)
+        return [False] * len(tests) if result is None else parse_test_verdicts(result.text, len(tests))
+
+    async def _execute(self, candidate: Candidate, tests: tuple[str, ...]) -> list[bool]:
+        from archon.sandbox import run_tests
+        from archon.sandbox.extract import extract_python_code
+
+        results = await run_tests(extract_python_code(candidate.text), list(tests), timeout_s=self.spec.timeout_s)
+        return [bool(r.passed) for r in results]

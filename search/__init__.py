@@ -1,0 +1,54 @@
+"""Architecture search: Optuna over layer stacks, models, samples and budgets.
+
+    from archon.search import run_search, summarize
+    outcome = run_search("configs/search/quickstart.yaml")
+    summary = summarize(outcome)          # leaderboard, best_system.yaml, plots, test split
+
+One concept per module: ``spec`` (the YAML schema), ``space`` (define-by-run builder),
+``budget``, ``power_ranking``, ``evaluation`` (dev scoring in batches), ``objective``,
+``storage``, ``recovery`` (dead workers' trials), ``study``, ``samplers``,
+``loop`` (the trial loop), ``workers``, ``leaderboard``, ``export``, ``plots``, ``final_eval``,
+``runner`` (one search, start to finish), ``summary``.
+"""
+
+from archon.search.budget import Budget, BudgetCheck
+from archon.search.enumeration import distinct_architectures
+from archon.search.export import rebuild_system, write_system
+from archon.search.leaderboard import Leaderboard, best_trial, build_leaderboard, describe
+from archon.search.loading import load_search_spec
+from archon.search.loop import SearchAborted
+from archon.search.objective import ArchitectureObjective, is_evaluated, is_infeasible
+from archon.search.power_ranking import PowerRanking, single_model_system
+from archon.search.runner import SearchOutcome, run_search
+from archon.search.space import build_system
+from archon.search.spec import SearchSpec, search_json_schema
+from archon.search.storage import open_storage
+from archon.search.study import load_study
+from archon.search.summary import summarize
+
+__all__ = [
+    "ArchitectureObjective",
+    "Budget",
+    "BudgetCheck",
+    "Leaderboard",
+    "PowerRanking",
+    "SearchAborted",
+    "SearchOutcome",
+    "SearchSpec",
+    "best_trial",
+    "build_leaderboard",
+    "build_system",
+    "describe",
+    "distinct_architectures",
+    "is_evaluated",
+    "is_infeasible",
+    "load_search_spec",
+    "load_study",
+    "open_storage",
+    "rebuild_system",
+    "run_search",
+    "search_json_schema",
+    "single_model_system",
+    "summarize",
+    "write_system",
+]

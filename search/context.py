@@ -1,0 +1,27 @@
+"""What every part of one search process shares: the spec, the data, the client, the budget."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from archon.benchmarks.benchmark import Benchmark
+from archon.benchmarks.types import Item
+from archon.models.client import ModelClient
+from archon.search.budget import Budget, Price
+from archon.search.spec import SearchSpec
+
+
+@dataclass
+class SearchContext:
+    spec: SearchSpec
+    source: str  # where the spec came from (a file path, "<dict>"...)
+    benchmark: Benchmark
+    dev_items: list[Item]
+    client: ModelClient  # one client, one response cache (in the run directory) for every trial
+    budget: Budget
+    prices: dict[str, Price] = field(default_factory=dict)
+    run_dir: Path = Path(".")
+    #: Transient progress ("trial 3: 6/12 items, score 0.500"); the CLI shows it as a status line.
+    progress: Callable[[str], None] = field(default=lambda _message: None)

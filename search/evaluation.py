@@ -1,0 +1,177 @@
+"""Scoring one architecture on the dev items, batch by batch, for the objective.
+
+The final, held-out numbers go through ``archon.benchmarks.evaluate`` (results file,
+95% CIs). A trial needs something else: a running score after every batch (so a
+pruner can stop it), and measures of the *architecture* rather than of this run.
+Calls served from the shared cache are free for the search but not for whoever
+deploys the system, so calls, tokens and USD count cached calls too, and latency is
+the critical path of the recorded call latencies (a cached call keeps the latency it
+had when it was made), not the wall time of a mostly cached run.
+
+Failures follow the benchmark evaluator's rules: a system error scores 0, an
+unusable record or an unscorable answer is left out of the mean.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from archon.benchmarks.benchmark import ERROR_KEY
+from archon.benchmarks.scorers.base import is_unscorable
+from archon.benchmarks.types import Item, Scorer
+from archon.errors import ArchonError
+from archon.runtime.executor import RunResult
+from archon.runtime.system import System
+from archon.search.budget import Price
+
+
+@dataclass(frozen=True)
+class ItemOutcome:
+    item_id: str
+    score: float | None  # None: left out of the mean (broken record, unscorable answer)
+    error: str | None = None
+    failure: str | None = None  # "system" (scored 0), "scoring" or "record" (left out)
+    requests: int = 0  # calls the architecture asked for, cached or not
+    provider_calls: int = 0  # calls actually paid for in this run
+    tokens: int = 0
+    usd: float = 0.0
+    latency_s: float = 0.0
+
+
+@dataclass
+class DevResult:
+    outcomes: list[ItemOutcome] = field(default_factory=list)
+    stopped_early: bool = False  # the callback asked to stop (pruned)
+
+    @property
+    def scored(self) -> list[float]:
+        return [o.score for o in self.outcomes if o.score is not None]
+
+    @property
+    def score(self) -> float:
+        scored = self.scored
+        return sum(scored) / len(scored) if scored else 0.0
+
+    def per_query(self, name: str) -> float:
+        """Mean of an ItemOutcome measure over the items the system ran on."""
+        ran = [o for o in self.outcomes if o.failure != "record"]
+        return sum(float(getattr(o, name)) for o in ran) / len(ran) if ran else 0.0
+
+    @property
+    def errors(self) -> list[str]:
+        return [o.error for o in self.outcomes if o.error]
+
+    @property
+    def all_failed(self) -> bool:
+        """Every item the system ran on failed: the architecture (or a provider) is broken."""
+        ran = [o for o in self.outcomes if o.failure != "record"]
+        return bool(ran) and all(o.failure == "system" for o in ran)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "score": self.score,
+            "items": len(self.outcomes),
+            "scored": len(self.scored),
+            "errors": len(self.errors),
+            "calls": self.per_query("requests"),
+            "tokens": self.per_query("tokens"),
+            "cost_usd": self.per_query("usd"),
+            "latency_s": self.per_query("latency_s"),
+            "provider_calls": sum(o.provider_calls for o in self.outcomes),
+        }
+
+    def scores_by_item(self) -> dict[str, float]:
+        return {o.item_id: o.score for o in self.outcomes if o.score is not None}
+
+    def to_records(self) -> list[dict[str, Any]]:
+        return [asdict(o) for o in self.outcomes]
+
+
+#: Called after each batch with (items done, running score); returns True to stop.
+BatchCallback = Callable[[int, float], bool]
+
+
+async def evaluate_dev(
+    system: System,
+    items: Sequence[Item],
+    scorer: Scorer,
+    *,
+    batch_size: int,
+    concurrency: int,
+    prices: dict[str, Price] | None = None,
+    after_batch: BatchCallback | None = None,
+) -> DevResult:
+    """Run the items in order, ``batch_size`` at a time (``concurrency`` queries in flight)."""
+    result = DevResult()
+    semaphore = asyncio.Semaphore(concurrency)
+
+    async def one(item: Item) -> ItemOutcome:
+        async with semaphore:
+            return await run_item(system, scorer, item, prices or {})
+
+    for start in range(0, len(items), batch_size):
+        batch = items[start : start + batch_size]
+        result.outcomes.extend(await asyncio.gather(*(one(item) for item in batch)))
+        if after_batch is not None and after_batch(len(result.outcomes), result.score):
+            result.stopped_early = len(result.outcomes) < len(items)
+            break
+    return result
+
+
+async def run_item(system: System, scorer: Scorer, item: Item, prices: dict[str, Price]) -> ItemOutcome:
+    if item.meta.get(ERROR_KEY):
+        return ItemOutcome(item.id, None, str(item.meta[ERROR_KEY]), "record")
+    try:
+        run = await system.arun(item.prompt)
+    except Exception as exc:  # ArchonError, or a technique's bug: this item scores 0, the trial goes on
+        message = str(exc) if isinstance(exc, ArchonError) else f"{type(exc).__name__}: {exc}"
+        return ItemOutcome(item.id, 0.0, message, "system")
+    measures = measure(run, prices)
+    try:
+        score = await scorer.score(item, run.answer)
+    except Exception as exc:  # scorers must not raise; one that does loses this item, not the trial
+        reason = f"scorer {scorer.name!r} raised {type(exc).__name__}: {exc}"
+        return ItemOutcome(item.id, None, reason, "scoring", **measures)
+    if is_unscorable(score):
+        return ItemOutcome(item.id, None, score.reason, "scoring", **measures)
+    return ItemOutcome(item.id, score.value, None, None, **measures)
+
+
+def measure(run: RunResult, prices: dict[str, Price]) -> dict[str, Any]:
+    """What one query cost the architecture (cached calls included) and its latency."""
+    total = run.usage.total
+    usd = 0.0
+    for model, stats in run.usage.by_model.items():
+        price = prices.get(model)
+        if price is not None:
+            usd += stats.prompt_tokens * price.prompt + stats.completion_tokens * price.completion
+    return {
+        "requests": total.requests,
+        "provider_calls": total.calls,
+        "tokens": total.prompt_tokens + total.completion_tokens,
+        "usd": usd,
+        "latency_s": critical_path_s(run.trace),
+    }
+
+
+def critical_path_s(trace: Sequence[dict[str, Any]]) -> float:
+    """Latency of the slowest chain of nodes, from each call's recorded latency.
+
+    Within a node, calls for different candidates run at once and calls for the same
+    candidate (verify's reasoning then verdict) run one after the other.
+    """
+    finish: dict[str, float] = {}
+    for entry in trace:
+        chains: dict[tuple[str, int], float] = {}
+        for call in entry.get("calls", ()):
+            key = (str(call.get("model")), int(call.get("sample_index", 0)))
+            chains[key] = chains.get(key, 0.0) + float(call.get("latency_s") or 0.0)
+        own = max(chains.values(), default=0.0)
+        start = max((finish.get(i, 0.0) for i in entry.get("inputs", ())), default=0.0)
+        finish[str(entry["node"])] = start + own
+    value = max(finish.values(), default=0.0)
+    return value if math.isfinite(value) else 0.0

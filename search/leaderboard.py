@@ -1,0 +1,151 @@
+"""The leaderboard: distinct completed architectures, best first, with what they cost.
+
+Built from the study alone (no spec or run directory needed), so ``archon report``
+shows the same table as the search did, and so does any worker.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import optuna
+from optuna.trial import FrozenTrial, TrialState
+
+from archon.search.objective import (
+    DUPLICATE_ATTR,
+    FINGERPRINT_ATTR,
+    SYSTEM_ATTR,
+    is_infeasible,
+    summary_of,
+)
+
+
+@dataclass(frozen=True)
+class Row:
+    trial: int
+    score: float
+    calls: float
+    tokens: float
+    cost_usd: float
+    latency_s: float
+    architecture: str
+    pareto: bool = False
+
+
+@dataclass
+class Leaderboard:
+    objectives: list[str]
+    rows: list[Row] = field(default_factory=list)
+    counts: Counter[str] = field(default_factory=Counter)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"objectives": self.objectives, "counts": dict(self.counts),
+                "rows": [r.__dict__ for r in self.rows]}
+
+
+def best_trial(study: optuna.Study) -> FrozenTrial | None:
+    """The highest-scoring feasible completed trial (on the Pareto front with several objectives)."""
+    completed = [t for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+                 if t.values is not None and not is_infeasible(t)]
+    if not completed:
+        return None
+    pool = pareto_trials(study) if len(study.directions) > 1 else completed
+    # Ties: fewer calls per query, then the earlier trial.
+    return max(pool or completed, key=lambda t: (t.values[0], -summary_of(t).get("calls", 0.0), -t.number))
+
+
+def pareto_trials(study: optuna.Study) -> list[FrozenTrial]:
+    if len(study.directions) == 1:
+        return []
+    originals = [t for t in study.best_trials if DUPLICATE_ATTR not in t.user_attrs]
+    return sorted(originals, key=lambda t: -t.values[0])
+
+
+def build_leaderboard(study: optuna.Study, objectives: Sequence[str], top: int = 10) -> Leaderboard:
+    board = Leaderboard(list(objectives))
+    trials = study.get_trials(deepcopy=False)
+    for t in trials:
+        board.counts[_kind(t)] += 1
+    front = {t.number for t in pareto_trials(study)}
+    seen: set[str] = set()
+    completed = [t for t in trials if t.state == TrialState.COMPLETE and t.values is not None]
+    completed.sort(key=lambda t: (-t.values[0], summary_of(t).get("calls", 0.0), t.number))
+    for t in completed:
+        fingerprint = str(t.user_attrs.get(FINGERPRINT_ATTR, t.number))
+        if fingerprint in seen:
+            continue
+        seen.add(fingerprint)
+        s = summary_of(t)
+        board.rows.append(Row(
+            trial=t.number, score=t.values[0], calls=float(s.get("calls", 0.0)), tokens=float(s.get("tokens", 0.0)),
+            cost_usd=float(s.get("cost_usd", 0.0)), latency_s=float(s.get("latency_s", 0.0)),
+            architecture=describe(t.user_attrs.get(SYSTEM_ATTR) or {}), pareto=t.number in front,
+        ))
+    board.rows = board.rows[:top]
+    return board
+
+
+def _kind(t: FrozenTrial) -> str:
+    if t.state == TrialState.PRUNED:
+        return "infeasible" if is_infeasible(t) else "pruned"
+    if t.state == TrialState.COMPLETE:
+        return "duplicate" if DUPLICATE_ATTR in t.user_attrs else "complete"
+    return t.state.name.lower()
+
+
+def describe(system: dict[str, Any]) -> str:
+    """A one-line sketch: "3×qwen + 3×smol → critique(qwen) → rank(qwen, top 2) → fuse(qwen)"."""
+    nodes = system.get("nodes") or []
+    gens = [f"{n.get('samples', 1)}×{'+'.join(n['models'])}" for n in nodes if n.get("type") == "generate"]
+    parts = [" + ".join(gens)] if gens else []
+    for n in nodes:
+        kind = n.get("type")
+        if kind == "generate" or kind == "unit_test_evaluate":
+            continue
+        if kind == "rank":
+            parts.append(f"rank({n['model']}, top {n.get('top_k', 1)})")
+        elif kind == "fuse":
+            models = n["models"]
+            parts.append(f"fuse({len(models)}×{models[0]})" if len(set(models)) == 1 and len(models) > 1
+                         else f"fuse({', '.join(models)})")
+        elif kind == "unit_test_generate":
+            parts.append(f"unit tests({n['model']})")
+        elif "model" in n:
+            parts.append(f"{kind}({n['model']})")
+        else:
+            parts.append(str(kind))
+    return " → ".join(parts)
+
+
+def render(board: Leaderboard, console: Any, title: str = "Leaderboard") -> None:
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left")
+    table.add_column("#", justify="right")
+    table.add_column("trial", justify="right")
+    table.add_column("score", justify="right")
+    table.add_column("calls/q", justify="right")
+    table.add_column("tokens/q", justify="right")
+    if "cost_usd" in board.objectives:
+        table.add_column("USD/q", justify="right")
+    table.add_column("latency", justify="right")
+    table.add_column("architecture")
+    for i, r in enumerate(board.rows, start=1):
+        cells = [str(i), str(r.trial) + (" *" if r.pareto else ""), f"{r.score:.3f}", f"{r.calls:.1f}",
+                 f"{r.tokens:.0f}"]
+        if "cost_usd" in board.objectives:
+            cells.append(f"{r.cost_usd:.5f}")
+        cells += [f"{r.latency_s:.2f}s", r.architecture]
+        table.add_row(*cells)
+    console.print(table)
+    c = board.counts
+    line = (f"trials: {c['complete']} completed, {c['pruned']} pruned early, {c['infeasible']} over budget "
+            f"(never run), {c['duplicate']} repeats (reused), {c['fail']} failed")
+    if c["running"] or c["waiting"]:
+        line += f", {c['running']} running, {c['waiting']} waiting"
+    if any(r.pareto for r in board.rows):
+        line += "   (* on the Pareto front)"
+    console.print(line)

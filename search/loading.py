@@ -1,0 +1,155 @@
+"""Read a search definition (YAML file, YAML text or dict) into a checked SearchSpec.
+
+Schema problems and problems between fields (a space naming an alias that
+``models:`` lacks, a knob that can never apply) are all collected and raised
+together as ``ConfigErrors``, each naming the file, the location with its line, and
+what must hold. Nothing is imported, loaded or spent before this passes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from archon.config.graph import model_problem
+from archon.config.loading import parse_text, read_document
+from archon.config.locate import YamlLocator, format_path
+from archon.errors import ConfigError, ConfigErrors
+from archon.search.spec import SearchSpec
+
+Problem = tuple[list[str | int], str]
+
+
+def load_search_spec(source: str | Path | dict[str, Any] | SearchSpec) -> tuple[SearchSpec, str, Path | None]:
+    """(spec, source name, directory that relative paths in it are resolved against)."""
+    if isinstance(source, SearchSpec):
+        return source, "<spec>", None
+    text: str | None = None
+    base: Path | None = None
+    if isinstance(source, Path) or (isinstance(source, str) and "\n" not in source
+                                    and source.strip().endswith((".yaml", ".yml", ".json"))):
+        path = Path(source)
+        name, base = str(path), path.resolve().parent
+        data, text = read_document(path)
+    elif isinstance(source, str):
+        name, text = "<string>", source
+        data = parse_text(source, name)
+    else:
+        name, data = "<dict>", source
+    locator = YamlLocator(text)
+    if not isinstance(data, dict):
+        got = "an empty document" if data is None else f"a {type(data).__name__}"
+        raise ConfigError(name, "", f"expected a search definition (a mapping with name, benchmark, models), got {got}")
+    try:
+        spec = SearchSpec.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigErrors(_explain(exc, name, locator)) from None
+    problems = semantic_problems(spec)
+    if problems:
+        raise ConfigErrors([ConfigError(name, format_path(p), m, line=locator.line(p)) for p, m in problems])
+    return spec, name, base
+
+
+def semantic_problems(spec: SearchSpec) -> list[Problem]:
+    """Problems between fields: unknown aliases, ranges that cannot be met, knobs that never apply."""
+    problems: list[Problem] = []
+    aliases = spec.aliases()
+    for alias, cfg in aliases.items():
+        if (problem := model_problem(cfg.model, {})) is not None:
+            problems.append((["models", alias], problem))
+    space = spec.space
+    lists: list[tuple[list[str | int], list[str] | None]] = [
+        (["space", "generators", "models"], space.generators.models),
+        (["space", "fusion", "models"], space.fusion.models),
+        (["space", "judge_models"], space.judge_models),
+    ]
+    for path, names in lists:
+        for i, alias in enumerate(names or []):
+            if alias not in aliases:
+                from archon.errors import suggest
+
+                problems.append(([*path, i], f"unknown model alias {alias!r}. {suggest(alias, aliases)}"))
+    generators = space.generators.models or list(aliases)
+    count = space.generators.count or [1, len(generators)]
+    if count[1] > len(generators):
+        problems.append((["space", "generators", "count"],
+                         f"`count <= {len(generators)}` (the generator models) must hold, but got {count}"))
+    most = (count[1] if space.generators.select == "ranked" else len(generators)) * space.generators.samples[1]
+    fusion = space.fusion
+    if (fusion.width[1] - fusion.width[0]) % fusion.width_step:
+        problems.append((["space", "fusion", "width_step"],
+                         f"`width_step` must divide high - low of width {fusion.width}, but got {fusion.width_step}"))
+    if fusion.layers[1] == 0 and most == 1:
+        if space.rank == [True]:
+            problems.append((["space", "rank"], "rank: [true] needs several candidates, but the space "
+                             "generates one (raise generators.count or samples)"))
+        if "none" not in space.final_stage:
+            problems.append((["space", "final_stage"], f"final_stage {space.final_stage} needs several "
+                             "candidates, but the space generates one (raise generators.count or samples)"))
+    if space.critique == [True] and space.rank == [False] and fusion.layers[1] == 0:
+        problems.append((["space", "critique"], "critique: [true] needs a rank or fuse to read it, but "
+                         "rank is [false] and fusion.layers is 0"))
+    if True in space.rank and space.rank_top_k[0] > max(most, fusion.width[1]):
+        problems.append((["space", "rank_top_k"], f"`rank_top_k <= {max(most, fusion.width[1])}` (the most "
+                         f"candidates a ranker can get) must hold, but got {space.rank_top_k}"))
+    if "vote" in space.final_stage and space.vote_extractor is not None:
+        problems.extend(_vote_problems(space.vote_extractor))
+    if "cost_usd" in spec.objectives and all(c.model.split("/", 1)[0] in ("local", "fake") for c in aliases.values()):
+        problems.append((["objectives"], "cost_usd is 0 for local and fake models, so it cannot rank "
+                         "architectures; use calls, tokens or latency_s"))
+    if spec.budget.max_usd is not None and all(c.model.split("/", 1)[0] in ("local", "fake")
+                                               for c in aliases.values()):
+        problems.append((["budget", "max_usd"], "every model is local or fake (free): max_usd limits nothing; "
+                         "use max_calls or max_tokens"))
+    return problems
+
+
+def _vote_problems(extractor: str) -> list[Problem]:
+    """The vote technique owns its extractor names: ask its Spec rather than repeat the list."""
+    import archon.layers  # noqa: F401  (registers the techniques)
+    from archon.layers.registry import get_technique
+
+    try:
+        get_technique("vote").Spec.model_validate({"id": "vote", "extractor": extractor})
+    except ValidationError as exc:
+        return [(["space", "vote_extractor"], exc.errors()[0]["msg"])]
+    return []
+
+
+def _explain(exc: ValidationError, source: str, locator: YamlLocator) -> list[ConfigError]:
+    errors: list[ConfigError] = []
+    for err in exc.errors():
+        loc = [p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
+        if err["type"] == "extra_forbidden":
+            owner = _owner(loc[:-1])
+            allowed = ", ".join(sorted(owner.model_fields)) if owner else ""
+            message = f"unknown key {loc[-1]!r}" + (f"; allowed keys: {allowed}" if allowed else "")
+        elif err["type"] == "missing":
+            message = f"missing required key {loc[-1]!r}"
+        else:
+            message = err["msg"].removeprefix("Value error, ")
+            if err["type"] not in ("value_error", "assertion_error"):
+                message += f" (got {_short(err.get('input'))})"
+        path: list[str | int] = [p for p in loc if isinstance(p, (str, int))]
+        errors.append(ConfigError(source, format_path(path), message, line=locator.line(path)))
+    return errors
+
+
+def _owner(loc: list[Any]) -> type[BaseModel] | None:
+    """The pydantic model at ``loc`` (to list its allowed keys)."""
+    model: type[BaseModel] | None = SearchSpec
+    for part in loc:
+        if model is None or not isinstance(part, str) or part not in model.model_fields:
+            return None
+        annotation = model.model_fields[part].annotation
+        candidates = [a for a in getattr(annotation, "__args__", (annotation,))
+                      if isinstance(a, type) and issubclass(a, BaseModel)]
+        model = candidates[0] if candidates else None
+    return model
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."

@@ -1,0 +1,147 @@
+"""One trial: build the architecture, check its budget, score it on dev batch by batch.
+
+1. The space turns the trial's parameters into a system dict, which archon
+   validates like any system file (the paper's construction rules).
+2. The static estimate is checked against the budget *before any call*. The
+   violation becomes the trial's "budget" constraint; an over-budget architecture
+   is never run: it ends PRUNED with ``infeasible`` set, so it has no score,
+   cannot be "best", and constraint-aware samplers learn to avoid its region.
+3. An architecture already completed in this study (same fingerprint) is not
+   evaluated again: its results are copied, marked ``duplicate_of``.
+4. Otherwise it runs on the dev items in batches; after each batch the running
+   score is reported, and a pruner may stop it there (PRUNED, partial score kept).
+5. The trial's values are its objectives: score, then cost/latency measures.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import optuna
+from optuna.trial import TrialState
+
+from archon.errors import ArchonError
+from archon.runtime.system import System
+from archon.search.context import SearchContext
+from archon.search.evaluation import evaluate_dev
+from archon.search.power_ranking import PowerRanking
+from archon.search.recovery import RETRY_OF_ATTR, Heartbeat
+from archon.search.space import build_system
+
+INFEASIBLE_ATTR = "infeasible"
+DUPLICATE_ATTR = "duplicate_of"
+SUMMARY_ATTR = "summary"
+SYSTEM_ATTR = "system"
+FINGERPRINT_ATTR = "fingerprint"
+ESTIMATE_ATTR = "estimate"
+CONSTRAINT = "budget"
+#: Summary keys of the objectives after score.
+OBJECTIVE_KEYS = {"score": "score", "cost_usd": "cost_usd", "calls": "calls", "tokens": "tokens",
+                  "latency_s": "latency_s"}
+
+
+class TrialError(ArchonError):
+    """Every dev item failed: the architecture (or a provider) is broken. The trial FAILs."""
+
+    def __init__(self, trial: int, reason: str) -> None:
+        super().__init__(trial, reason)
+        self.trial = trial
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return f"trial {self.trial}: every dev item failed: {self.reason}"
+
+
+class ArchitectureObjective:
+    def __init__(self, ctx: SearchContext, ranking: PowerRanking) -> None:
+        self.ctx = ctx
+        self.ranking = ranking
+
+    def __call__(self, trial: optuna.Trial) -> float | tuple[float, ...]:
+        with Heartbeat(trial, self.ctx.spec.search.heartbeat_s):
+            try:
+                return self._run(trial)
+            except KeyboardInterrupt:
+                # Ctrl-C fails this trial; queue its architecture again so a rerun finishes it
+                # (the calls it already made are in the cache).
+                trial.study.enqueue_trial(trial.params, user_attrs={RETRY_OF_ATTR: trial.number})
+                raise
+
+    def _run(self, trial: optuna.Trial) -> float | tuple[float, ...]:
+        ctx = self.ctx
+        data = build_system(trial, ctx.spec, self.ranking.order, name=f"{ctx.spec.name}-trial-{trial.number}")
+        system = System.load(data, client=ctx.client)
+        fingerprint = system.fingerprint()
+        trial.set_user_attr(SYSTEM_ATTR, data)
+        trial.set_user_attr(FINGERPRINT_ATTR, fingerprint)
+
+        check = ctx.budget.check(system.graph)
+        trial.set_user_attr(ESTIMATE_ATTR, check.to_dict())
+        trial.set_constraint(CONSTRAINT, check.violation)
+        if not check.feasible:
+            trial.set_user_attr(INFEASIBLE_ATTR, "; ".join(check.reasons))
+            raise optuna.TrialPruned(f"over budget: {'; '.join(check.reasons)}")
+
+        if (earlier := _completed_with(trial.study, fingerprint)) is not None:
+            trial.set_user_attr(DUPLICATE_ATTR, earlier.number)
+            trial.set_user_attr(SUMMARY_ATTR, earlier.user_attrs.get(SUMMARY_ATTR, {}))
+            return _values(earlier.values)
+
+        single = len(ctx.spec.objectives) == 1
+
+        total = len(ctx.dev_items)
+        ctx.progress(f"trial {trial.number}: 0/{total} dev items")
+
+        def after_batch(done: int, score: float) -> bool:
+            ctx.progress(f"trial {trial.number}: {done}/{total} dev items, running score {score:.3f}")
+            if not single:  # optuna prunes single-objective studies only
+                return False
+            trial.report(score, step=done)
+            return trial.should_prune()
+
+        dev = asyncio.run(evaluate_dev(system, ctx.dev_items, ctx.benchmark.scorer,
+                                       batch_size=ctx.spec.search.batch_size,
+                                       concurrency=ctx.spec.search.concurrency, prices=ctx.prices,
+                                       after_batch=after_batch))
+        summary = dev.summary()
+        if dev.errors:
+            summary["first_error"] = dev.errors[0][:500]
+        trial.set_user_attr(SUMMARY_ATTR, summary)
+        if dev.all_failed:
+            raise TrialError(trial.number, dev.errors[0][:300])
+        if dev.stopped_early:
+            raise optuna.TrialPruned(f"pruned after {len(dev.outcomes)} items at score {dev.score:.3f}")
+        return _values([float(summary[OBJECTIVE_KEYS[o]]) for o in ctx.spec.objectives])
+
+
+def _completed_with(study: optuna.Study, fingerprint: str) -> optuna.trial.FrozenTrial | None:
+    for earlier in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
+        if earlier.user_attrs.get(FINGERPRINT_ATTR) == fingerprint and DUPLICATE_ATTR not in earlier.user_attrs:
+            return earlier
+    return None
+
+
+def _values(values: list[float] | None) -> float | tuple[float, ...]:
+    assert values is not None
+    return values[0] if len(values) == 1 else tuple(values)
+
+
+def is_infeasible(trial: optuna.trial.FrozenTrial) -> bool:
+    return INFEASIBLE_ATTR in trial.user_attrs
+
+
+def is_duplicate(trial: optuna.trial.FrozenTrial) -> bool:
+    return DUPLICATE_ATTR in trial.user_attrs
+
+
+def is_evaluated(trial: optuna.trial.FrozenTrial) -> bool:
+    """Counted against n_trials: a new architecture run on dev (to the end or until pruned).
+    Over-budget proposals and repeats of a completed architecture cost nothing and do not count."""
+    return trial.state in (TrialState.COMPLETE, TrialState.PRUNED) and not is_infeasible(trial) \
+        and not is_duplicate(trial)
+
+
+def summary_of(trial: optuna.trial.FrozenTrial) -> dict[str, Any]:
+    summary: dict[str, Any] = trial.user_attrs.get(SUMMARY_ATTR) or {}
+    return summary

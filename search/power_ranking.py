@@ -1,0 +1,96 @@
+"""The power ranking: every model alone on the dev split, best first (the paper's first step).
+
+It orders the models for ``select: ranked`` (the top K generate), for the fuser and
+judge choices, and names the best single model the final evaluation compares with.
+It is computed once per study and kept in the study's user attributes, so a resumed
+search or another worker reuses it instead of paying again. Each single-model
+system is exactly the space's one-generator, one-sample architecture, so those
+trials later find every call in the shared cache.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import optuna
+
+from archon.runtime.system import System
+from archon.search.context import SearchContext
+from archon.search.evaluation import evaluate_dev
+from archon.search.space import node_ids
+from archon.search.spec import SearchSpec
+
+RANKING_ATTR = "archon:power_ranking"
+
+
+@dataclass(frozen=True)
+class PowerRanking:
+    order: tuple[str, ...]  # aliases, best first
+    results: dict[str, dict[str, Any]]  # alias -> summary of its dev evaluation
+    temperature: float
+
+    @property
+    def best(self) -> str:
+        return self.order[0]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"order": list(self.order), "results": self.results, "temperature": self.temperature}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> PowerRanking:
+        return cls(tuple(data["order"]), dict(data["results"]), float(data["temperature"]))
+
+
+def single_model_system(spec: SearchSpec, alias: str, temperature: float) -> dict[str, Any]:
+    """One generate node, one sample: the model alone."""
+    system: dict[str, Any] = {
+        "name": f"{spec.name}-{alias}",
+        "models": {alias: spec.aliases()[alias].model_dump(exclude_defaults=True)},
+        "nodes": [{"id": node_ids([f"generate_{alias}"])[0], "type": "generate", "models": [alias],
+                   "samples": 1, "temperature": temperature}],
+    }
+    if runtime := spec.runtime.model_dump(exclude_defaults=True):
+        system["runtime"] = runtime
+    return system
+
+
+def stored_ranking(study: optuna.Study) -> PowerRanking | None:
+    data = study.user_attrs.get(RANKING_ATTR)
+    return PowerRanking.from_dict(data) if data else None
+
+
+def power_ranking(
+    study: optuna.Study, ctx: SearchContext, on_model: Callable[[str, dict[str, Any]], None] | None = None
+) -> PowerRanking:
+    """The study's ranking, computed now if no process has stored one yet."""
+    if (stored := stored_ranking(study)) is not None:
+        return stored
+    spec = ctx.spec
+    temperature = spec.space.generators.temperatures[0]
+    results: dict[str, dict[str, Any]] = {}
+    total = len(ctx.dev_items)
+    for alias in spec.models:
+        system = System.load(single_model_system(spec, alias, temperature), client=ctx.client)
+        ctx.progress(f"power ranking: {alias} 0/{total} dev items")
+
+        def after_batch(done: int, score: float, alias: str = alias) -> bool:
+            ctx.progress(f"power ranking: {alias} {done}/{total} dev items, running score {score:.3f}")
+            return False
+
+        dev = asyncio.run(evaluate_dev(system, ctx.dev_items, ctx.benchmark.scorer,
+                                       batch_size=spec.search.batch_size, concurrency=spec.search.concurrency,
+                                       prices=ctx.prices, after_batch=after_batch))
+        results[alias] = dev.summary()
+        if on_model is not None:
+            on_model(alias, results[alias])
+    position = {a: i for i, a in enumerate(spec.models)}
+    order = sorted(spec.models, key=lambda a: (-results[a]["score"], position[a]))  # ties: file order
+    ranking = PowerRanking(tuple(order), results, temperature)
+    # Another worker may have stored one meanwhile: keep the first, so every trial agrees.
+    if (stored := stored_ranking(study)) is not None:
+        return stored
+    study.set_user_attr(RANKING_ATTR, ranking.to_dict())
+    return ranking

@@ -1,0 +1,89 @@
+"""The run directory: everything one search leaves behind, and how to find it again.
+
+    RUN_DIR/
+      run.json            storage URL (password hidden), study name, search file
+      search.yaml         the search definition as run
+      study.db            the optuna study (default storage)
+      cache.sqlite        the response cache every trial shares
+      trials.jsonl        one line per trial evaluated by a process of this directory
+      best_system.yaml    the best architecture, runnable with archon.load(...)
+      pareto/             the Pareto front's systems (several objectives)
+      final/              held-out test results (one folder per system fingerprint)
+      final.json          the final comparison: best vs best single model, 95% CIs
+      plots/*.png         optimization history, Pareto front, parameter importances
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from archon.errors import ConfigError
+from archon.search.storage import redact
+
+RUN_FILE = "run.json"
+
+
+@dataclass(frozen=True)
+class RunDir:
+    path: Path
+
+    @property
+    def cache(self) -> Path:
+        return self.path / "cache.sqlite"
+
+    @property
+    def trials_log(self) -> Path:
+        return self.path / "trials.jsonl"
+
+    @property
+    def best_system(self) -> Path:
+        return self.path / "best_system.yaml"
+
+    @property
+    def pareto(self) -> Path:
+        return self.path / "pareto"
+
+    @property
+    def final_dir(self) -> Path:
+        return self.path / "final"
+
+    @property
+    def final_report(self) -> Path:
+        return self.path / "final.json"
+
+    @property
+    def plots(self) -> Path:
+        return self.path / "plots"
+
+    def create(self) -> None:
+        self.path.mkdir(parents=True, exist_ok=True)
+
+    def write_metadata(self, storage_url: str, study: str, spec_text: str | None, source: str) -> None:
+        meta = {"storage": redact(storage_url), "study": study, "source": source,
+                "storage_has_password": redact(storage_url) != storage_url}
+        _atomic_write(self.path / RUN_FILE, json.dumps(meta, indent=2) + "\n")
+        if spec_text is not None:
+            _atomic_write(self.path / "search.yaml", spec_text)
+
+    def metadata(self) -> dict[str, Any]:
+        path = self.path / RUN_FILE
+        if not path.exists():
+            raise ConfigError(str(self.path), "", f"not a search run directory (no {RUN_FILE}); "
+                              "pass the --run-dir of an `archon search`")
+        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        return data
+
+    def log_trial(self, record: dict[str, Any]) -> None:
+        # One short line per write: appends from several local workers do not interleave.
+        with self.trials_log.open("a", encoding="utf-8") as handle:
+            handle.write(json.dumps(record, default=str) + "\n")
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)

@@ -1,0 +1,181 @@
+"""One search, start to finish: ``run_search("configs/search/quickstart.yaml")``.
+
+1. Check everything that can be checked for free: the definition, the benchmark
+   and its dev split, the storage server, the sampler, every model, and that some
+   architecture fits the budget. A study of the same name made for another
+   search definition is refused here too.
+2. Rank every model alone on dev (kept in the study; reused on resume).
+3. Fail and re-queue trials a dead process left RUNNING; start extra local workers.
+4. Run trials until the study holds ``n_trials`` evaluated architectures (over-budget
+   proposals are recorded, not run, not counted), or the timeout.
+5. Leaderboard, best system exported as YAML (and the Pareto front), plots, and the
+   best architecture vs the best single model on the held-out test split.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import optuna
+
+from archon.benchmarks.benchmark import Benchmark
+from archon.errors import ConfigError
+from archon.models.cache import ResponseCache
+from archon.models.client import ModelClient
+from archon.models.retry import RetryPolicy
+from archon.search import preflight
+from archon.search.budget import Budget, model_prices
+from archon.search.context import SearchContext
+from archon.search.loading import load_search_spec
+from archon.search.loop import Say, optimize
+from archon.search.power_ranking import PowerRanking, power_ranking
+from archon.search.recovery import recover_stale_trials
+from archon.search.rundir import RunDir
+from archon.search.samplers import make_pruner, make_sampler
+from archon.search.spec import SearchSpec
+from archon.search.storage import default_storage_url, open_storage
+from archon.search.study import open_study
+from archon.search.workers import start_workers
+
+
+@dataclass
+class SearchOutcome:
+    run_dir: Path
+    study_name: str
+    storage_url: str
+    ranking: PowerRanking
+    study: optuna.Study
+    context: SearchContext
+    provider_calls: int  # calls this process paid for (the rest came from the cache)
+    summary: dict[str, Any] = field(default_factory=dict)  # filled by search.summary.summarize
+
+
+def run_search(
+    source: str | Path | dict[str, Any] | SearchSpec,
+    *,
+    storage: str | None = None,
+    study_name: str | None = None,
+    n_trials: int | None = None,
+    timeout_s: float | None = None,
+    run_dir: str | Path | None = None,
+    workers: int | None = None,
+    worker_index: int = 0,
+    benchmark: Benchmark | None = None,
+    client: ModelClient | None = None,
+    say: Say | None = None,
+    progress: Say | None = None,
+) -> SearchOutcome:
+    """Run (or resume) a search; the final summary is ``archon.search.summarize(outcome)``.
+
+    ``benchmark`` replaces the one the definition names (for benchmarks built in
+    Python); ``client`` replaces the run directory's client and cache. ``say`` gets a
+    line per event worth keeping (a finished trial); ``progress`` transient updates.
+    """
+    say = say or (lambda _message: None)
+    spec, source_name, base = load_search_spec(source)
+    spec = _with_overrides(spec, storage=storage, study=study_name, n_trials=n_trials, timeout_s=timeout_s,
+                           workers=workers)
+    settings = spec.search
+    if settings.workers > 1 and worker_index == 0 and not _is_file(source):
+        raise ConfigError(source_name, "search.workers", "workers > 1 needs the search definition in a file "
+                          "(each worker process reads it)")
+    preflight.import_plugins(spec, source_name)
+    bench = benchmark or preflight.resolve_benchmark(spec, base)
+    items = preflight.dev_items(spec, bench, source_name)
+    rundir = RunDir(Path(run_dir) if run_dir is not None else Path("runs") / spec.name)
+    prices = model_prices(spec.aliases().values())
+    budget = Budget(spec.budget, spec.budget.query_tokens or preflight.mean_query_tokens(items), prices)
+    preflight.check_budget_fits(spec, budget, source_name)
+    sampler = make_sampler(spec, settings.seed + worker_index, source_name)
+    pruner = make_pruner(spec, len(items))
+    preflight.check_models(spec)
+    storage_url = settings.storage or default_storage_url(rundir.path)
+    storage_obj = open_storage(storage_url)  # a remote server is only contacted; SQLite creates the file
+    name = settings.study or spec.name
+    study, _created = open_study(spec, storage_obj, name, bench.fingerprint(), sampler, pruner)
+
+    # Nothing has been spent until here.
+    rundir.create()
+    rundir.write_metadata(storage_url, name, _spec_text(source), source_name)
+    if client is None:
+        client = _client(spec, rundir)
+    ctx = SearchContext(spec, source_name, bench, items, client, budget, prices, rundir.path,
+                        progress=progress or (lambda _message: None))
+    start_calls = client.counters["provider_calls"]
+    ranking = power_ranking(study, ctx, on_model=lambda alias, s: say(
+        f"power ranking: {alias:<12} score {s['score']:.3f} on {s['items']} dev items"))
+    say("power ranking: " + " > ".join(ranking.order))
+    if settings.sampler == "grid":
+        _enqueue_grid(study, spec, ranking, say)
+
+    recovered = recover_stale_trials(study, settings.stale_after_s)
+    if recovered:
+        say(f"re-queued trial(s) {', '.join(map(str, recovered))} left running by a process that died")
+    helpers = start_workers(spec, source, rundir, storage_url, name) if worker_index == 0 else []
+    try:
+        optimize(study, ctx, ranking, rundir, say)
+    finally:
+        for proc in helpers:
+            proc.wait()
+    if client.cache is not None:
+        client.cache.flush()
+    return SearchOutcome(rundir.path, name, storage_url, ranking, study, ctx,
+                         client.counters["provider_calls"] - start_calls)
+
+
+def _enqueue_grid(study: optuna.Study, spec: SearchSpec, ranking: PowerRanking, say: Say) -> None:
+    """Grid search over distinct architectures (not over raw parameter combinations,
+    many of which build the same system). Queued once per study."""
+    from archon.search.enumeration import distinct_architectures
+
+    if study.user_attrs.get("archon:grid_enqueued"):
+        return
+    distinct = distinct_architectures(spec, ranking.order)
+    for params, _system in distinct:
+        study.enqueue_trial(params, skip_if_exists=True)
+    study.set_user_attr("archon:grid_enqueued", len(distinct))
+    say(f"grid: {len(distinct)} distinct architectures queued")
+
+
+def _client(spec: SearchSpec, rundir: RunDir) -> ModelClient:
+    runtime = spec.runtime
+    limits = {c.model: c.max_concurrency for c in spec.aliases().values() if c.max_concurrency}
+    return ModelClient(
+        ResponseCache(rundir.cache),
+        max_concurrency=runtime.max_concurrency,
+        per_model_concurrency=runtime.per_model_concurrency,
+        model_limits=limits,
+        timeout_s=runtime.timeout_s,
+        retry=RetryPolicy(max_retries=runtime.max_retries, base_s=runtime.retry_base_s),
+    )
+
+
+def _with_overrides(spec: SearchSpec, **overrides: Any) -> SearchSpec:
+    given = {k: v for k, v in overrides.items() if v is not None}
+    if not given:
+        return spec
+    settings = spec.search.model_dump()
+    settings.update(given)
+    return spec.model_copy(update={"search": type(spec.search).model_validate(settings)})
+
+
+def _is_file(source: Any) -> bool:
+    return isinstance(source, Path) or (isinstance(source, str) and "\n" not in source and Path(source).is_file())
+
+
+def _spec_text(source: Any) -> str | None:
+    if _is_file(source):
+        return Path(source).read_text(encoding="utf-8")
+    if isinstance(source, str):
+        return source
+    import yaml
+
+    data = source.model_dump(mode="json") if isinstance(source, SearchSpec) else source
+    return str(yaml.safe_dump(data, sort_keys=False))
+
+
+def replace_settings(spec: SearchSpec, **changes: Any) -> SearchSpec:
+    """A copy of ``spec`` with some run settings changed (validated)."""
+    return _with_overrides(spec, **changes)

@@ -1,0 +1,181 @@
+"""The search space, as optuna define-by-run code that builds a system dict.
+
+``build_system(trial, spec, ranking)`` asks the trial for each knob and returns the
+same dict a system YAML holds. Because it only calls ``trial.suggest_*``, replaying
+it with ``optuna.trial.FixedTrial(params)`` rebuilds any trial's architecture from
+its parameters: exporting a found system needs no re-search.
+
+Layout (the paper's linear stacks, written as a DAG):
+
+    generate_<model> ...           one node per generator model, all reading the query
+    [fusion layer 1 .. L-1]        [critique] -> [rank top_k] -> fuse (width fusers)
+    final block                    [verify | unit tests | vote] -> [critique] -> [rank] -> [fuse x1]
+
+With no fusion layer the final block ends with the ranker (top 1) or the stage.
+The dict is *canonical*: parts that cannot change the answer are left out (extra
+generators when nothing aggregates them, a ranker over one candidate...), so
+different parameters that mean the same system get the same fingerprint and are
+evaluated once. One generate node per model keeps every model's sample indices at
+0..n-1 whatever else is chosen, so architectures share generation calls in the cache.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from archon.search.spec import SearchSpec
+
+
+class SuggestingTrial(Protocol):
+    """What the space asks of a trial: optuna's Trial and FixedTrial both qualify."""
+
+    def suggest_int(self, name: str, low: int, high: int, *, step: int = 1, log: bool = False) -> int: ...
+
+    def suggest_categorical(self, name: str, choices: Sequence[Any]) -> Any: ...
+
+
+@dataclass
+class _Builder:
+    """Accumulates nodes; ``prev`` are the ids feeding the next node, ``count`` their candidates."""
+
+    nodes: list[dict[str, Any]] = field(default_factory=list)
+    prev: list[str] = field(default_factory=list)
+    count: int = 0
+
+    def add(self, node_id: str, type_: str, outputs: int, **fields: Any) -> None:
+        self.nodes.append({"id": node_id, "type": type_, "inputs": list(self.prev), **fields})
+        self.prev = [node_id]
+        self.count = outputs
+
+
+def build_system(
+    trial: SuggestingTrial, spec: SearchSpec, ranking: Sequence[str], name: str | None = None
+) -> dict[str, Any]:
+    """The architecture the trial's parameters describe, as a system dict.
+
+    ``ranking`` orders the models best first (the power ranking); ``select: ranked``
+    takes its top K, and every list of choices follows it, so a model's position
+    means the same thing in every trial.
+    """
+    space = spec.space
+    order = [a for a in ranking if a in spec.models] + [a for a in spec.models if a not in ranking]
+    generators = _generators(trial, spec, order)
+    samples = _int(trial, "samples", space.generators.samples)
+    temperature = _choice(trial, "temperature", space.generators.temperatures)
+    layers = _int(trial, "fusion_layers", space.fusion.layers)
+    width = _int(trial, "fusion_width", space.fusion.width, space.fusion.width_step) if layers >= 2 else 1
+    fuser = _choice(trial, "fuser_model", _ordered(space.fusion.models, order)) if layers >= 1 else None
+    stage = _choice(trial, "final_stage", list(space.final_stage))
+    rank = _choice(trial, "rank", list(space.rank))
+    top_k = _int(trial, "rank_top_k", space.rank_top_k) if rank and layers >= 1 else 1
+    critique = _choice(trial, "critique", list(space.critique)) if rank or layers >= 1 else False
+    uses_judge = critique or rank or stage in ("verify", "unit_test")
+    judge = _choice(trial, "judge_model", _ordered(space.judge_models, order)) if uses_judge else None
+
+    if layers == 0 and not rank and stage == "none":
+        # Nothing aggregates: the answer is the first sample of the first generator.
+        generators, samples = generators[:1], 1
+    b = _Builder()
+    gen_ids = node_ids([f"generate_{a}" for a in generators])
+    for node_id, alias in zip(gen_ids, generators, strict=True):
+        b.nodes.append({"id": node_id, "type": "generate", "models": [alias], "samples": samples,
+                        "temperature": temperature})
+    b.prev, b.count = list(gen_ids), len(generators) * samples
+
+    for layer in range(1, layers + 1):
+        last = layer == layers
+        if last:
+            _stage(b, stage, judge, space.vote_extractor, space.unit_test_mode)
+        _critique_and_rank(b, layer, critique, rank, top_k, judge)
+        n = 1 if last else width
+        b.add(f"fuse_{layer}", "fuse", n, models=[fuser] * n)
+    if layers == 0:
+        _stage(b, stage, judge, space.vote_extractor, space.unit_test_mode)
+        if rank and b.count > 1:
+            _critique_and_rank(b, 0, critique, rank, 1, judge)
+
+    used = list(dict.fromkeys(
+        [*generators, *([fuser] if fuser and layers else []), *([judge] if judge and _uses(b, judge) else [])]
+    ))
+    aliases = spec.aliases()
+    system: dict[str, Any] = {
+        "name": name or f"{spec.name}-architecture",
+        "models": {a: aliases[a].model_dump(exclude_defaults=True) for a in used},
+        "nodes": b.nodes,
+        "output": b.nodes[-1]["id"],
+    }
+    if runtime := spec.runtime.model_dump(exclude_defaults=True):
+        system["runtime"] = runtime
+    return system
+
+
+def _stage(b: _Builder, stage: str, judge: str | None, extractor: str | None, ut_mode: str) -> None:
+    """The evaluation stage, if any; over one candidate it cannot change the answer, so it is left out."""
+    if stage == "none" or b.count <= 1:
+        return
+    if stage == "verify":
+        b.add("verify", "verify", b.count, model=judge)
+    elif stage == "vote":
+        b.add("vote", "vote", b.count, **({"extractor": extractor} if extractor else {}))
+    elif stage == "unit_test":
+        b.add("unit_tests", "unit_test_generate", b.count, model=judge)
+        extra = {"model": judge} if ut_mode == "llm" else {}
+        b.add("unit_test_evaluate", "unit_test_evaluate", b.count, mode=ut_mode, **extra)
+
+
+def _critique_and_rank(b: _Builder, layer: int, critique: bool, rank: bool, top_k: int, judge: str | None) -> None:
+    suffix = f"_{layer}" if layer else ""
+    ranks = rank and b.count > 1  # a ranker over one candidate makes no call and changes nothing
+    if critique and (ranks or layer):
+        b.add(f"critique{suffix}", "critique", b.count, model=judge)
+    if ranks:
+        k = min(top_k, b.count)
+        b.add(f"rank{suffix}", "rank", k, model=judge, top_k=k)
+
+
+def _generators(trial: SuggestingTrial, spec: SearchSpec, order: list[str]) -> list[str]:
+    gen = spec.space.generators
+    allowed = _ordered(gen.models, order)
+    if gen.select == "ranked":
+        low, high = gen.count or [1, len(allowed)]
+        return allowed[: _int(trial, "generators", [low, high])]
+    chosen = [a for a in allowed if _choice(trial, f"use_{a}", [False, True])]
+    # An empty choice is repaired to the best-ranked model: every proposal is a valid system.
+    return chosen or allowed[:1]
+
+
+def _uses(b: _Builder, alias: str) -> bool:
+    return any(node.get("model") == alias or alias in node.get("models", ()) for node in b.nodes)
+
+
+def _ordered(allowed: Sequence[str] | None, order: list[str]) -> list[str]:
+    """Allowed aliases in ranking order (all models when ``allowed`` is None)."""
+    return [a for a in order if allowed is None or a in allowed]
+
+
+def _int(trial: SuggestingTrial, name: str, bounds: Sequence[int], step: int = 1) -> int:
+    low, high = bounds
+    if low == high:  # a fixed knob is not a parameter: it would only add a dimension to model
+        return low
+    return trial.suggest_int(name, low, high, step=step)
+
+
+def _choice(trial: SuggestingTrial, name: str, choices: Sequence[Any]) -> Any:
+    if len(choices) == 1:
+        return choices[0]
+    return trial.suggest_categorical(name, list(choices))
+
+
+def node_ids(names: list[str]) -> list[str]:
+    """Valid, unique node ids from alias-based names ("generate_qwen2.5" -> "generate_qwen2_5")."""
+    ids: list[str] = []
+    for name in names:
+        base = re.sub(r"[^A-Za-z0-9_\-]", "_", name)
+        candidate, i = base, 2
+        while candidate in ids:
+            candidate, i = f"{base}_{i}", i + 1
+        ids.append(candidate)
+    return ids

@@ -1,0 +1,247 @@
+"""The YAML schema of a search: benchmark, models, space, budget, objectives, settings.
+
+Every model forbids unknown keys and the whole schema exports as JSON schema, so
+editors autocomplete search files as they do system files. Checks that span several
+fields (an alias the space names but ``models:`` lacks, a range whose low exceeds its
+high) are pydantic validators too, so every problem surfaces at load time as a
+``ConfigError`` naming the file, the location and what must hold.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from archon.config.spec import ModelConfig, RuntimeConfig
+
+Stage = Literal["none", "verify", "unit_test", "vote"]
+Objective = Literal["score", "cost_usd", "calls", "tokens", "latency_s"]
+SamplerName = Literal["tpe", "gp", "random", "grid", "nsga2"]
+PrunerName = Literal["median", "percentile", "hyperband", "successive_halving", "none"]
+
+#: Direction of every objective; score is the only one maximized.
+DIRECTIONS: dict[str, Literal["maximize", "minimize"]] = {
+    "score": "maximize",
+    "cost_usd": "minimize",
+    "calls": "minimize",
+    "tokens": "minimize",
+    "latency_s": "minimize",
+}
+
+
+def _as_range(value: Any) -> Any:
+    """``3`` means ``[3, 3]``; a two-item list is ``[low, high]``."""
+    if isinstance(value, bool):
+        return value  # let pydantic reject it with its own message
+    if isinstance(value, int):
+        return [value, value]
+    return value
+
+
+def _check_range(value: list[int]) -> list[int]:
+    if len(value) != 2:
+        raise ValueError(f"expected [low, high] or a single number, got a list of {len(value)}")
+    low, high = value
+    if low > high:
+        raise ValueError(f"`low <= high` must hold, but got (low={low}, high={high})")
+    return value
+
+
+#: An inclusive integer range ``[low, high]`` (a single number fixes it).
+IntRange = Annotated[
+    list[Annotated[int, Field(ge=0)]], BeforeValidator(_as_range), AfterValidator(_check_range)
+]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class BenchmarkChoice(Strict):
+    """What the architectures are scored on."""
+
+    name: str = Field(
+        min_length=1,
+        description="A built-in benchmark (gsm8k, mmlu, humaneval...) or the path of a custom "
+        "benchmark file, relative to this search file.",
+    )
+    dev_limit: int | None = Field(
+        default=None, ge=1, description="Items of the dev split every trial is scored on (default: all)."
+    )
+    test_limit: int | None = Field(
+        default=None, ge=1, description="Items of the held-out test split for the final evaluation."
+    )
+    split_seed: int = Field(default=0, description="Seed of the dev/test split.")
+    judge_model: str | None = Field(default=None, description="Judge of LLM-judged benchmarks.")
+
+
+class GeneratorSpace(Strict):
+    """The first layer: which models generate, and how many samples each."""
+
+    select: Literal["ranked", "choice"] = Field(
+        default="ranked",
+        description="ranked: the top-K models of the power ranking (K searched, as in the paper); "
+        "choice: each model in or out, freely.",
+    )
+    models: list[str] | None = Field(default=None, min_length=1, description="Aliases (default: all).")
+    count: IntRange | None = Field(
+        default=None, description="K, how many models generate (ranked only; default: 1 to all)."
+    )
+    samples: IntRange = Field(default=[1, 3], description="Samples per generator model.")
+    temperatures: list[Annotated[float, Field(ge=0, le=2)]] = Field(default=[0.7], min_length=1)
+
+
+    @model_validator(mode="after")
+    def _count_only_when_ranked(self) -> GeneratorSpace:
+        if self.select == "choice" and self.count is not None:
+            raise ValueError("`count` applies to select: ranked only (with choice, each model is in or out)")
+        if self.samples[0] < 1:
+            raise ValueError(f"`samples >= 1` must hold, but got {self.samples}")
+        if self.count is not None and self.count[0] < 1:
+            raise ValueError(f"`count >= 1` must hold, but got {self.count}")
+        return self
+
+
+class FusionSpace(Strict):
+    """Fusion layers after generation; the last one is a single fuser (as in the paper)."""
+
+    layers: IntRange = Field(default=[0, 2], description="Number of fusion layers (0 = none).")
+    width: IntRange = Field(default=[2, 4], description="Fusers per layer, except the last (always 1).")
+    width_step: int = Field(default=1, ge=1)
+    models: list[str] | None = Field(default=None, min_length=1, description="Fuser aliases (default: all).")
+
+
+
+class SpaceSpec(Strict):
+    """Everything the search may vary. A single value fixes a knob."""
+
+    generators: GeneratorSpace = Field(default_factory=GeneratorSpace)
+    fusion: FusionSpace = Field(default_factory=FusionSpace)
+    critique: list[bool] = Field(default=[False, True], min_length=1, description="Critique before each fuse/rank.")
+    rank: list[bool] = Field(default=[False, True], min_length=1, description="Rank before each fuse.")
+    rank_top_k: IntRange = Field(default=[1, 3], description="Candidates a ranker keeps.")
+    final_stage: list[Stage] = Field(
+        default=["none"], min_length=1, description="A stage before the end: verify, unit tests, vote or none."
+    )
+    judge_models: list[str] | None = Field(
+        default=None, min_length=1, description="Aliases for critique, rank, verify and unit tests (default: all)."
+    )
+    vote_extractor: str | None = Field(default=None, description="The vote node's `extractor` (default: its own).")
+    unit_test_mode: Literal["llm", "execute"] = "llm"
+
+
+    @model_validator(mode="after")
+    def _distinct_choices(self) -> SpaceSpec:
+        for name in ("critique", "rank", "final_stage"):
+            values = getattr(self, name)
+            if len(set(values)) != len(values):
+                raise ValueError(f"`{name}` lists a choice twice: {values}")
+        if self.rank_top_k[0] < 1:
+            raise ValueError(f"`rank_top_k >= 1` must hold, but got {self.rank_top_k}")
+        return self
+
+
+class BudgetSpec(Strict):
+    """Limits per query, checked on the static estimate before any call: over-budget
+    architectures are never run."""
+
+    max_calls: int | None = Field(default=None, ge=1)
+    max_tokens: int | None = Field(default=None, ge=1, description="Prompt plus completion tokens.")
+    max_usd: float | None = Field(default=None, gt=0)
+    query_tokens: int | None = Field(
+        default=None, ge=1, description="Query size assumed by the estimate (default: the dev items' mean)."
+    )
+
+
+class SearchSettings(Strict):
+    """How the search runs."""
+
+    sampler: SamplerName = "tpe"
+    pruner: PrunerName | None = Field(
+        default=None, description="Default: median for one objective, none for several (optuna prunes "
+        "single-objective studies only)."
+    )
+    n_trials: int | None = Field(
+        default=20, ge=1, description="Architectures to evaluate in the whole study (over-budget "
+        "proposals are recorded but not counted). A rerun tops the study up to this number."
+    )
+    timeout_s: float | None = Field(default=None, gt=0, description="Stop starting trials after this long.")
+    seed: int = 0
+    startup_trials: int = Field(default=8, ge=0, description="Random trials before the sampler models.")
+    storage: str | None = Field(default=None, description="Default: a SQLite study in the run directory.")
+    study: str | None = Field(default=None, description="Study name (default: the search name).")
+    batch_size: int = Field(default=5, ge=1, description="Dev items per reported step (for pruning).")
+    concurrency: int = Field(default=4, ge=1, description="Queries in flight within a trial.")
+    workers: int = Field(default=1, ge=1, description="Worker processes on this machine.")
+    heartbeat_s: float = Field(default=10.0, gt=0, description="How often a running trial says it is alive.")
+    stale_after_s: float = Field(
+        default=120.0, gt=0, description="A RUNNING trial silent this long is failed and re-queued."
+    )
+
+    @model_validator(mode="after")
+    def _stop_condition(self) -> SearchSettings:
+        if self.n_trials is None and self.timeout_s is None and self.sampler != "grid":
+            raise ValueError("set `n_trials` or `timeout_s` (or both): otherwise the search never stops")
+        if self.stale_after_s <= 2 * self.heartbeat_s:
+            raise ValueError(
+                f"`stale_after_s > 2 * heartbeat_s` must hold, but got (stale_after_s={self.stale_after_s}, "
+                f"heartbeat_s={self.heartbeat_s})"
+            )
+        return self
+
+
+class SearchSpec(Strict):
+    """A search definition: ``archon search SEARCH.yaml``."""
+
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")
+    description: str | None = None
+    benchmark: BenchmarkChoice
+    models: dict[str, ModelConfig | str] = Field(
+        min_length=1, description="Aliases the space chooses from: name -> model string or {model, ...}."
+    )
+    space: SpaceSpec = Field(default_factory=SpaceSpec)
+    budget: BudgetSpec = Field(default_factory=BudgetSpec)
+    objectives: list[Objective] = Field(default=["score"], min_length=1)
+    search: SearchSettings = Field(default_factory=SearchSettings)
+    runtime: RuntimeConfig = Field(default_factory=RuntimeConfig, description="Runtime of every built system.")
+    plugins: list[str] = Field(
+        default_factory=list,
+        description="Modules imported before the search (to register techniques or fake models).",
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SearchSpec:
+        if self.objectives[0] != "score" or len(set(self.objectives)) != len(self.objectives):
+            raise ValueError(
+                f"objectives must start with 'score' and name each objective once, got {self.objectives}"
+            )
+        if self.search.sampler == "nsga2" and len(self.objectives) == 1:
+            raise ValueError("sampler 'nsga2' is for several objectives; use tpe, gp or random for score alone")
+        if len(self.objectives) > 1 and self.search.pruner not in (None, "none"):
+            raise ValueError(
+                f"pruner {self.search.pruner!r} cannot be used with several objectives (optuna prunes "
+                "single-objective studies only); remove it or keep objectives: [score]"
+            )
+        return self
+
+    def aliases(self) -> dict[str, ModelConfig]:
+        return {a: c if isinstance(c, ModelConfig) else ModelConfig(model=c) for a, c in self.models.items()}
+
+    @property
+    def directions(self) -> list[Literal["maximize", "minimize"]]:
+        return [DIRECTIONS[o] for o in self.objectives]
+
+    @property
+    def pruner(self) -> str:
+        if self.search.pruner is not None:
+            return self.search.pruner
+        return "median" if len(self.objectives) == 1 else "none"
+
+
+
+def search_json_schema() -> dict[str, Any]:
+    schema = SearchSpec.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "archon search"
+    return schema

@@ -1,0 +1,108 @@
+"""Create or resume the optuna study of a search, refusing one made for another search.
+
+A study records a fingerprint of everything that gives its trials their meaning
+(benchmark and dev split, models, space, budget, objectives), section by section.
+Resuming with the same definition continues it; a study of the same name made with
+a different definition is an error that names the sections that differ, because
+mixing their trials would compare architectures scored under different rules.
+Run settings (sampler, n_trials, workers...) may change between runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+import optuna
+
+from archon.errors import ConfigError
+from archon.search.spec import SearchSpec
+
+FINGERPRINT_ATTR = "archon:fingerprint"
+SECTIONS_ATTR = "archon:sections"
+SPEC_ATTR = "archon:spec"
+
+
+def section_fingerprints(spec: SearchSpec, benchmark_fingerprint: str) -> dict[str, str]:
+    bench = spec.benchmark.model_dump(exclude={"test_limit"})
+    sections: dict[str, Any] = {
+        "benchmark": {**bench, "data": benchmark_fingerprint},
+        "models": {a: c.model_dump() for a, c in spec.aliases().items()},
+        "space": spec.space.model_dump(),
+        "budget": spec.budget.model_dump(),
+        "objectives": spec.objectives,
+    }
+    return {name: _hash(value) for name, value in sections.items()}
+
+
+def open_study(
+    spec: SearchSpec,
+    storage: optuna.storages.BaseStorage,
+    study_name: str,
+    benchmark_fingerprint: str,
+    sampler: optuna.samplers.BaseSampler,
+    pruner: optuna.pruners.BasePruner,
+) -> tuple[optuna.Study, bool]:
+    """(study, created): the existing study if its definition matches, else a new one."""
+    sections = section_fingerprints(spec, benchmark_fingerprint)
+    fingerprint = _hash(sections)
+    check_compatible(storage, study_name, sections, fingerprint)
+    created = _study_id(storage, study_name) is None
+    study = optuna.create_study(storage=storage, study_name=study_name, sampler=sampler, pruner=pruner,
+                                directions=spec.directions, load_if_exists=True)
+    if FINGERPRINT_ATTR not in study.user_attrs:
+        study.set_user_attr(SECTIONS_ATTR, sections)
+        study.set_user_attr(SPEC_ATTR, spec.model_dump(mode="json"))
+        study.set_user_attr(FINGERPRINT_ATTR, fingerprint)
+    return study, created
+
+
+def check_compatible(storage: optuna.storages.BaseStorage, study_name: str, sections: dict[str, str],
+                     fingerprint: str) -> None:
+    study_id = _study_id(storage, study_name)
+    if study_id is None:
+        return
+    attrs = storage.get_study_user_attrs(study_id)
+    theirs = attrs.get(FINGERPRINT_ATTR)
+    if theirs is None:
+        if storage.get_all_trials(study_id, deepcopy=False):
+            raise ConfigError("--study", "", f"study {study_name!r} already exists in this storage and was not "
+                              "made by archon search; choose another --study name")
+        return  # created by a process that died before recording its definition
+    if theirs != fingerprint:
+        old = attrs.get(SECTIONS_ATTR) or {}
+        changed = [name for name, value in sections.items() if old.get(name) != value]
+        raise ConfigError(
+            "--study", "",
+            f"study {study_name!r} exists with a different search definition (changed: "
+            f"{', '.join(changed) or 'unknown'}); its trials were scored under other rules. Use another "
+            "--study name or --run-dir, or restore the original definition to resume it",
+        )
+
+
+def load_study(storage: optuna.storages.BaseStorage, study_name: str) -> optuna.Study:
+    if _study_id(storage, study_name) is None:
+        names = [s.study_name for s in optuna.get_all_study_summaries(storage, include_best_trial=False)]
+        from archon.errors import UnknownNameError
+
+        raise UnknownNameError("study", study_name, names)
+    return optuna.load_study(study_name=study_name, storage=storage)
+
+
+def stored_spec(study: optuna.Study) -> SearchSpec:
+    data = study.user_attrs.get(SPEC_ATTR)
+    if not data:
+        raise ConfigError("--study", "", f"study {study.study_name!r} was not made by archon search")
+    return SearchSpec.model_validate(data)
+
+
+def _study_id(storage: optuna.storages.BaseStorage, name: str) -> int | None:
+    try:
+        return storage.get_study_id_from_name(name)
+    except KeyError:
+        return None
+
+
+def _hash(value: Any) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()[:16]

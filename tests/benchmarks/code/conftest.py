@@ -1,0 +1,33 @@
+"""The code benchmarks' tests run in the best sandbox this machine has (as users get)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+
+import pytest
+
+from archon.sandbox import (
+    BubblewrapSandbox,
+    RlimitSandbox,
+    Sandbox,
+    SandboxError,
+    SandboxIsolationWarning,
+    subprocess_rlimit,
+)
+
+
+@pytest.fixture(scope="module")
+def code_sandbox() -> Iterator[Sandbox]:
+    box: Sandbox
+    try:
+        if shutil.which("bwrap") is None:
+            raise SandboxError("bubblewrap", "bwrap is not installed")
+        box = BubblewrapSandbox()
+        box.check()
+    except SandboxError:
+        with pytest.MonkeyPatch.context() as patch, pytest.warns(SandboxIsolationWarning):
+            patch.setattr(subprocess_rlimit, "_warned", False)  # so that it warns here
+            box = RlimitSandbox()
+    with box:
+        yield box
