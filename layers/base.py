@@ -134,6 +134,25 @@ class Technique(ABC):
         """How many input candidates appear in each call's prompt (for token estimates)."""
         return n_inputs
 
+    def candidate_tokens(self, input_tokens: int, call_tokens: int, n_inputs: int) -> int:
+        """Upper bound on the length of one output candidate, given that of an input candidate
+        and this node's completion size. By default candidates pass through unchanged
+        (rank, verify, vote...); techniques that write new candidates override it."""
+        return input_tokens
+
+    def calls_by_model(self, n_inputs: int) -> dict[str, int]:
+        """How many of ``calls(n_inputs)`` go to each model reference (for pricing budgets).
+
+        The default deals the calls round-robin over ``model_refs()``: exact for one model,
+        for generate (models x samples) and for fuse (one call per fuser). Override it when
+        a technique spreads its calls otherwise.
+        """
+        refs = self.model_refs()
+        by_model: dict[str, int] = {}
+        for i in range(self.calls(n_inputs) if refs else 0):
+            by_model[refs[i % len(refs)]] = by_model.get(refs[i % len(refs)], 0) + 1
+        return by_model
+
     def check(self, view: GraphView) -> list[str]:
         """Rules about this node's place in the DAG; return problems as sentences."""
         return []

@@ -53,6 +53,10 @@ class Critique(Technique):
     def max_outputs(self, n_inputs: int) -> int:
         return n_inputs
 
+    def candidate_tokens(self, input_tokens: int, call_tokens: int, n_inputs: int) -> int:
+        # Each candidate now carries its share of the one critique call's answer.
+        return input_tokens + -(-call_tokens // max(n_inputs, 1))
+
     def calls(self, n_inputs: int) -> int:
         return 1
 

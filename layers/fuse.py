@@ -39,6 +39,9 @@ class Fuse(Technique):
     def max_outputs(self, n_inputs: int) -> int:
         return len(self.spec.models)
 
+    def candidate_tokens(self, input_tokens: int, call_tokens: int, n_inputs: int) -> int:
+        return call_tokens
+
     def calls(self, n_inputs: int) -> int:
         return len(self.spec.models)
 

@@ -30,6 +30,9 @@ class Generate(Technique):
     def max_outputs(self, n_inputs: int) -> int:
         return len(self.spec.models) * self.spec.samples
 
+    def candidate_tokens(self, input_tokens: int, call_tokens: int, n_inputs: int) -> int:
+        return call_tokens
+
     def calls(self, n_inputs: int) -> int:
         return len(self.spec.models) * self.spec.samples
 

@@ -6,8 +6,8 @@ so constraint-aware samplers (TPE, NSGA-II, GP) rank it below every feasible tri
 and learn how far from the budget its region of the space lies; a feasible one gets
 its (negative) slack.
 
-USD is an upper bound: the estimated prompt and completion tokens priced at the
-dearest of the architecture's models (the estimate is not broken down per model).
+USD prices each model's own estimated prompt and completion tokens at that model's
+price (an upper bound, as the token estimate is).
 """
 
 from __future__ import annotations
@@ -60,8 +60,7 @@ class Budget:
 
     def check(self, graph: SystemGraph) -> BudgetCheck:
         estimate = estimate_cost(graph, self.query_tokens)
-        usd = self.usd(estimate, [graph.resolve_model(ref).model for tech in graph.nodes.values()
-                                  for ref in tech.model_refs()])
+        usd = self.usd(estimate)
         measured = {"calls": float(estimate.calls), "tokens": float(estimate.tokens), "USD": usd}
         limits = {"calls": self.spec.max_calls, "tokens": self.spec.max_tokens, "USD": self.spec.max_usd}
         ratios: list[float] = []
@@ -77,13 +76,12 @@ class Budget:
         violation = max(ratios) if ratios else -1.0
         return BudgetCheck(estimate.calls, estimate.tokens, usd, violation, tuple(reasons))
 
-    def usd(self, estimate: CostEstimate, models: Iterable[str]) -> float:
-        priced = [self.prices.get(m) or Price(0.0, 0.0) for m in models]
-        if not priced:
-            return 0.0
-        prompt = max(p.prompt for p in priced)
-        completion = max(p.completion for p in priced)
-        return estimate.prompt_tokens * prompt + estimate.completion_tokens * completion
+    def usd(self, estimate: CostEstimate) -> float:
+        total = 0.0
+        for model, load in estimate.by_model.items():
+            price = self.prices.get(model) or Price(0.0, 0.0)
+            total += load.prompt_tokens * price.prompt + load.completion_tokens * price.completion
+        return total
 
 
 def model_prices(models: Iterable[ModelConfig]) -> dict[str, Price]:

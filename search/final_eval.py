@@ -26,9 +26,11 @@ def final_evaluation(
     if not items:
         return {"skipped": "the benchmark's test split is empty"}
     reports: dict[str, EvalReport] = {}
+    fingerprints: dict[str, str] = {}
     for role, system_dict in (("best", best), ("single", single)):
         system = System.load(system_dict, client=ctx.client)
-        out_dir = ctx.run_dir / "final" / system.fingerprint()
+        fingerprints[role] = system.fingerprint()
+        out_dir = ctx.run_dir / "final" / fingerprints[role]
         reports[role] = asyncio.run(evaluate(system, ctx.benchmark, items, concurrency=spec.search.concurrency,
                                              out_dir=out_dir, progress=progress))
     comparison = reports["single"].compare(reports["best"])  # best minus single
@@ -38,6 +40,8 @@ def final_evaluation(
         "items": len(items),
         "best": {"trial": best_trial, "system": best["name"], **_summary(reports["best"])},
         "single": {"model": single_alias, "system": single["name"], **_summary(reports["single"])},
+        # The search may find that the best architecture is the best model alone.
+        "same_system": fingerprints["best"] == fingerprints["single"],
         "comparison": {
             "difference": _num(comparison.difference), "low": _num(comparison.low), "high": _num(comparison.high),
             "n": comparison.n, "best_better": comparison.b_better, "single_better": comparison.a_better,

@@ -61,6 +61,9 @@ def render_final(final: dict[str, Any], console: Any) -> None:
                       f"{r['calls_per_query']:.1f}", str(r["failures"]))
     console.print(table)
     c = final["comparison"]
+    if final.get("same_system"):
+        console.print("the best architecture is the best single model alone: no architecture beat it on dev")
+        return
     if c["difference"] is None:
         console.print("paired comparison: no item scored for both systems")
         return

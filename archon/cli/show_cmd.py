@@ -47,6 +47,9 @@ def to_text(graph: SystemGraph) -> str:
     cost = estimate_cost(graph)
     lines.append(f"{cost.calls} model calls per query, critical path {cost.depth} call(s), "
                  f"<= ~{cost.tokens} tokens")
+    if len(cost.by_model) > 1:
+        for model, load in sorted(cost.by_model.items()):
+            lines.append(f"  {model}: {load.calls} call(s), <= ~{load.prompt_tokens + load.completion_tokens} tokens")
     return "\n".join(lines)
 
 

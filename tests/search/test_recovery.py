@@ -53,6 +53,12 @@ def test_a_remote_trial_is_stale_only_after_its_heartbeat_stops(tmp_path: Path) 
     assert study.trials[fresh.number].state == TrialState.RUNNING
 
 
+def mid_run(trials: list[optuna.trial.FrozenTrial]) -> bool:
+    """At least 2 trials finished and one evaluating."""
+    finished = [t for t in trials if is_evaluated(t)]
+    return len(finished) >= 2 and any(t.state == TrialState.RUNNING and t.params for t in trials)
+
+
 def test_sigkilled_search_resumes_without_losing_a_finished_trial(make_search: SearchFactory, tmp_path: Path) -> None:
     slow = {"model": "fake/slow", "extra": {"fake_latency": 0.1}}
     path = make_search(models={"a": slow, "b": {**slow, "model": "fake/slow2"}}, budget={"max_calls": 6},
@@ -74,12 +80,16 @@ def test_sigkilled_search_resumes_without_losing_a_finished_trial(make_search: S
             trials = optuna.load_study(study_name="fake-search", storage=storage).get_trials(deepcopy=False)
         except KeyError:  # the study does not exist yet
             continue
-        finished = [t for t in trials if is_evaluated(t)]
-        running = [t for t in trials if t.state == TrialState.RUNNING and t.params]
-        if len(finished) >= 2 and running:
+        if not mid_run(trials):
+            continue
+        # Freeze the search before looking again, so that the trial seen running cannot
+        # finish between the look and the kill (it did, on a loaded machine).
+        os.kill(proc.pid, signal.SIGSTOP)
+        if mid_run(optuna.load_study(study_name="fake-search", storage=storage).get_trials(deepcopy=False)):
             os.kill(proc.pid, signal.SIGKILL)
             proc.join()
             break
+        os.kill(proc.pid, signal.SIGCONT)
     else:
         raise AssertionError("the search never had 2 finished trials and 1 running")
     assert proc.exitcode == -signal.SIGKILL

@@ -50,7 +50,25 @@ def test_search_end_to_end(make_search: SearchFactory, tmp_path: Path, zoo: list
         assert r["n"] == 8 and r["low"] <= r["score"] <= r["high"]
     assert final["single"]["model"] == "r"
     assert set(final["comparison"]) >= {"difference", "low", "high", "n", "significant"}
+    # Results are kept per system fingerprint: one folder when the best is the single model.
+    assert len(list((outcome.run_dir / "final").iterdir())) == (1 if final["same_system"] else 2)
     assert Path(summary["plots"]["optimization_history"]).stat().st_size > 1000
+
+
+def test_the_report_says_when_the_best_architecture_is_the_single_model() -> None:
+    from rich.console import Console
+
+    from archon.search.report import render_final
+
+    row = {"score": 0.2, "low": 0.05, "high": 0.5, "calls_per_query": 1.0, "failures": 0}
+    final = {"items": 10, "best": {"trial": 2, **row}, "single": {"model": "qwen", **row}, "same_system": True,
+             "comparison": {"difference": 0.0, "low": 0.0, "high": 0.0, "n": 10, "significant": False,
+                            "best_better": 0, "single_better": 0, "ties": 10}}
+    console = Console(record=True, width=120)
+    render_final(final, console)
+    text = console.export_text()
+    assert "the best architecture is the best single model alone" in text
+    assert "paired difference" not in text
 
 
 def test_over_budget_architectures_are_never_run(make_search: SearchFactory, tmp_path: Path) -> None:
