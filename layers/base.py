@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import builtins
 from abc import ABC, abstractmethod
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -148,10 +149,9 @@ class Technique(ABC):
         a technique spreads its calls otherwise.
         """
         refs = self.model_refs()
-        by_model: dict[str, int] = {}
-        for i in range(self.calls(n_inputs) if refs else 0):
-            by_model[refs[i % len(refs)]] = by_model.get(refs[i % len(refs)], 0) + 1
-        return by_model
+        if not refs:
+            return {}
+        return dict(Counter(refs[i % len(refs)] for i in range(self.calls(n_inputs))))
 
     def check(self, view: GraphView) -> list[str]:
         """Rules about this node's place in the DAG; return problems as sentences."""
