@@ -92,6 +92,7 @@ class System:
         data = dump_spec(self.spec)
         for key in ("name", "description"):
             data.pop(key, None)
+        data["output"] = self.graph.output  # an explicit `output:` naming the single sink changes nothing
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
 
     # -- running ---------------------------------------------------------------------------

@@ -85,6 +85,10 @@ def test_fingerprint_ignores_name_but_not_what_changes_answers() -> None:
     changed = archon.System.load(GENERAL.replace("top_k: 2", "top_k: 1"))
     assert renamed.fingerprint() == base.fingerprint()
     assert changed.fingerprint() != base.fingerprint()
+    # Spelling out a default (the single sink as `output:`, one sample) changes nothing.
+    single = "name: s\nnodes:\n  - {id: g, type: generate, models: [fake/a]}\n"
+    explicit = "name: s\noutput: g\nnodes:\n  - {id: g, type: generate, models: [fake/a], samples: 1}\n"
+    assert archon.System.load(explicit).fingerprint() == archon.System.load(single).fingerprint()
 
 
 def test_dump_spec_is_minimal_and_ordered() -> None:

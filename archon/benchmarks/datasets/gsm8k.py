@@ -16,9 +16,12 @@ from archon.benchmarks.types import Item
 
 NAME = "gsm8k"
 DATA = "oe_eval_tasks/gsm8k/gold_bpb_5shot/requests.jsonl.gz"
+# Brief steps without LaTeX: small models otherwise spend their max_tokens on formatting
+# and get cut off. Qwen2.5-Coder-0.5B on the first 30 dev items: 13/30 with this prompt,
+# 8/30 with "Reason step by step, then write the final answer on the last line" (same tokens).
 TEMPLATE = (
-    "Solve this math word problem. Reason step by step, then write the final answer "
-    'on the last line as "Answer: <number>".\n\nQuestion: {input}'
+    "Solve this math word problem. Think step by step but briefly: one short line per step, "
+    'no LaTeX. End with the line "Answer: <number>".\n\nQuestion: {input}'
 )
 
 
