@@ -30,6 +30,9 @@ def final_evaluation(
     for role, system_dict in (("best", best), ("single", single)):
         system = System.load(system_dict, client=ctx.client)
         fingerprints[role] = system.fingerprint()
+        if role == "single" and fingerprints["single"] == fingerprints["best"]:
+            reports[role] = reports["best"]  # the best architecture is the model alone: scored already
+            continue
         out_dir = ctx.run_dir / "final" / fingerprints[role]
         reports[role] = asyncio.run(evaluate(system, ctx.benchmark, items, concurrency=spec.search.concurrency,
                                              out_dir=out_dir, progress=progress))

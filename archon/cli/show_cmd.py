@@ -49,7 +49,7 @@ def to_text(graph: SystemGraph) -> str:
                  f"<= ~{cost.tokens} tokens")
     if len(cost.by_model) > 1:
         for model, load in sorted(cost.by_model.items()):
-            lines.append(f"  {model}: {load.calls} call(s), <= ~{load.prompt_tokens + load.completion_tokens} tokens")
+            lines.append(f"  {model}: {load.calls} call(s), <= ~{load.tokens} tokens")
     return "\n".join(lines)
 
 

