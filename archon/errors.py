@@ -109,3 +109,20 @@ def suggest(name: str, choices: Iterable[str]) -> str:
     close = difflib.get_close_matches(name, options, n=1)
     hint = f"Did you mean {close[0]!r}? " if close else ""
     return f"{hint}Valid choices: {', '.join(options) if options else '(none)'}"
+
+
+class ReplayMiss(BaseException):
+    """A replay asked for a model call or a sandbox execution that its recording lacks.
+
+    A BaseException on purpose: every layer that turns a failed call into a lost sample
+    or a zero score (``except Exception``) must let this through, because a replay that
+    went on with different inputs would report numbers the recording never produced.
+    """
+
+    def __init__(self, what: str, detail: str) -> None:
+        super().__init__(what, detail)
+        self.what = what
+        self.detail = detail
+
+    def __str__(self) -> str:
+        return f"the recording has no {self.what}: {self.detail} (it was recorded with other code or settings)"

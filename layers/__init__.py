@@ -1,11 +1,12 @@
 """The techniques (layer types). Importing this package registers the built-ins.
 
 One module per technique, each with its prompt:
-generate, critique, rank, fuse, verify, unit_test_generate, unit_test_evaluate, vote.
+generate, critique, rank, fuse, verify, unit_test_generate, example_tests, unit_test_evaluate, vote.
 """
 
 from archon.layers import (  # noqa: F401  (imported for registration)
     critique,
+    example_tests,
     fuse,
     generate,
     rank,

@@ -95,6 +95,7 @@ class GraphView:
     consumer_types: tuple[str, ...]
     is_output: bool
     max_input_candidates: int
+    inputs_write_tests: bool = False  # some input node writes unit tests (Technique.writes_tests)
 
 
 class Technique(ABC):
@@ -106,6 +107,8 @@ class Technique(ABC):
     source: ClassVar[bool] = False
     #: False for techniques that may also run on the query alone (``inputs: []``).
     needs_inputs: ClassVar[bool] = True
+    #: True for techniques whose output carries unit tests (``NodeOutput.tests``).
+    writes_tests: ClassVar[bool] = False
 
     def __init__(self, spec: NodeSpec) -> None:
         self.spec = spec

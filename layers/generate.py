@@ -1,7 +1,17 @@
-"""generate: the query -> one candidate per sample per model (the paper's first layer)."""
+"""generate: the query -> one candidate per sample per model (the paper's first layer).
+
+``prefill: code`` starts each answer with the query's last ```python block (the function
+to complete, as in HumanEval) so the model writes only what follows it, and stops it where
+the code ends: small models otherwise restate the whole docstring and add usage examples,
+which tripled the tokens of a HumanEval answer here (234 vs 84 on the dev split, at the
+same greedy pass rate, 22/36 vs 21/36). The candidate is the prefix plus the continuation,
+a complete function in a closed fence. Providers that continue a trailing assistant message
+(llama.cpp, Anthropic) need nothing else; others would answer afresh after it.
+"""
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from pydantic import Field
@@ -9,6 +19,11 @@ from pydantic import Field
 from archon.layers.base import Candidate, NodeInputs, NodeOutput, NodeSpec, Technique
 from archon.layers.registry import register
 from archon.runtime.context import Call, NodeContext
+
+# Where a continued function is over: the fence closes, or top-level code starts using it.
+CODE_STOPS = ("\n```", "\nif __name__", "\nprint(", "\nassert ", "\n# Test", "\n# test", "\n# Example",
+              "\n# example")
+_PYTHON_BLOCK = re.compile(r"```(?:python|py|python3)?[ \t]*\n(.*?)```", re.DOTALL)
 
 
 class GenerateSpec(NodeSpec):
@@ -18,6 +33,26 @@ class GenerateSpec(NodeSpec):
     temperature: float | None = Field(default=0.7, ge=0, le=2)
     max_tokens: int | None = Field(default=None, ge=1)
     system_prompt: str | None = None
+    prefill: Literal["code"] | None = Field(
+        default=None,
+        description="code: start the answer with the query's last ```python block, so the model only "
+        "continues that code (needs a provider that continues a trailing assistant message, e.g. local).",
+    )
+
+
+def code_prefix(query: str) -> str | None:
+    """The answer prefix for ``prefill: code``: an opened fence and the query's last python block."""
+    blocks = _PYTHON_BLOCK.findall(query)
+    if not blocks:
+        return None
+    code = blocks[-1]
+    return f"```python\n{code}" if code.endswith("\n") else f"```python\n{code}\n"
+
+
+def continued(prefix: str, continuation: str) -> str:
+    """The whole answer: the prefix, what the model added, and the closing fence it stopped at."""
+    body = continuation.rstrip()
+    return f"{prefix}{body}" if body.endswith("```") else f"{prefix}{body}\n```"
 
 
 @register
@@ -44,7 +79,11 @@ class Generate(Technique):
         messages = [{"role": "user", "content": ctx.query}]
         if s.system_prompt:
             messages.insert(0, {"role": "system", "content": s.system_prompt})
-        params = {"temperature": s.temperature, "max_tokens": s.max_tokens}
+        params: dict[str, object] = {"temperature": s.temperature, "max_tokens": s.max_tokens}
+        prefix = code_prefix(ctx.query) if s.prefill == "code" else None
+        if prefix is not None:
+            messages.append({"role": "assistant", "content": prefix})
+            params["stop"] = list(CODE_STOPS)
         # The same model listed twice is two ensemble members: give each its own sample range.
         calls = [
             Call(model, messages, sample_index=slot * s.samples + i, params=params)
@@ -53,7 +92,7 @@ class Generate(Technique):
         ]
         results = await ctx.gather(calls)
         candidates = tuple(
-            Candidate(r.text, origin=self.id, model=call.model)
+            Candidate(continued(prefix, r.text) if prefix else r.text, origin=self.id, model=call.model)
             for call, r in zip(calls, results, strict=True)
             if r is not None
         )

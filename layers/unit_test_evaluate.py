@@ -42,7 +42,7 @@ class UnitTestEvaluateSpec(NodeSpec):
     mode: Literal["llm", "execute"] = "llm"
     model: str | None = Field(default=None, description="The judge model (mode llm only).")
     top_k: int | None = Field(default=None, ge=1, description="Keep only the best k candidates.")
-    timeout_s: float = Field(default=10.0, gt=0, description="Per test run (mode execute).")
+    timeout_s: float = Field(default=10.0, gt=0, description="Per test (mode execute).")
     temperature: float | None = Field(default=None, ge=0, le=2)
     max_tokens: int | None = Field(default=None, ge=1)
 
@@ -81,8 +81,9 @@ class UnitTestEvaluate(Technique):
 
     def check(self, view: GraphView) -> list[str]:
         problems = []
-        if "unit_test_generate" not in view.input_types:
-            problems.append("a unit_test_evaluate node needs a unit_test_generate node among its inputs")
+        if not view.inputs_write_tests:
+            problems.append("a unit_test_evaluate node needs a node that writes tests (unit_test_generate "
+                            "or example_tests) among its inputs")
         if self.spec.mode == "llm" and not self.spec.model:
             problems.append("mode 'llm' needs a `model` to judge the tests")
         return problems
@@ -93,7 +94,7 @@ class UnitTestEvaluate(Technique):
         if not tests:  # nothing to judge by: keep the order, say so in the trace
             return NodeOutput(self.id, tuple(c.with_notes(tests_passed=None) for c in candidates)[: self.spec.top_k])
         if self.spec.mode == "execute":
-            scores = await asyncio.gather(*(self._execute(c, tests) for c in candidates))
+            scores = await asyncio.gather(*(self._execute(ctx, c, tests) for c in candidates))
         else:
             scores = await asyncio.gather(*(self._judge(ctx, c, tests, i) for i, c in enumerate(candidates)))
         scored = [c.with_notes(tests_passed=sum(v), tests_total=len(v), test_results=v)
@@ -111,9 +112,10 @@ class UnitTestEvaluate(Technique):
                                      require_any=False)
         return [False] * len(tests) if result is None else parse_test_verdicts(result.text, len(tests))
 
-    async def _execute(self, candidate: Candidate, tests: tuple[str, ...]) -> list[bool]:
-        from archon.sandbox import run_tests
+    async def _execute(self, ctx: NodeContext, candidate: Candidate, tests: tuple[str, ...]) -> list[bool]:
         from archon.sandbox.extract import extract_python_code
+        from archon.sandbox.unit_tests import run_test_suite
 
-        results = await run_tests(extract_python_code(candidate.text), list(tests), timeout_s=self.spec.timeout_s)
-        return [bool(r.passed) for r in results]
+        # All of a candidate's tests in one sandboxed program, each under its own timer.
+        return await run_test_suite(extract_python_code(candidate.text), tests, per_test_s=self.spec.timeout_s,
+                                    sandbox=ctx.sandbox)

@@ -64,6 +64,7 @@ class UnitTestGenerate(Technique):
     Spec = UnitTestGenerateSpec
     # Tests need only the query: with `inputs: []` they are written while candidates are sampled.
     needs_inputs = False
+    writes_tests = True
     spec: UnitTestGenerateSpec
 
     def max_outputs(self, n_inputs: int) -> int:

@@ -34,7 +34,7 @@ from archon.models.client import ModelClient
 from archon.runtime.system import System
 from archon.search import is_evaluated, run_search, single_model_system
 from archon.search.evaluation import evaluate_dev
-from archon.search.objective import SYSTEM_ATTR, summary_of
+from archon.search.trial_attrs import DUPLICATE_ATTR, INFEASIBLE_ATTR, SYSTEM_ATTR, summary_of
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 
@@ -96,8 +96,8 @@ def main() -> None:
             items = ctx.dev_items[: int(summary_of(trial)["items"])]
             baseline += calls_without_cache(trial.user_attrs[SYSTEM_ATTR], items, ctx.benchmark.scorer)
 
-        repeats = sum(1 for t in study.trials if "duplicate_of" in t.user_attrs)
-        over = sum(1 for t in study.trials if "infeasible" in t.user_attrs)
+        repeats = sum(1 for t in study.trials if DUPLICATE_ATTR in t.user_attrs)
+        over = sum(1 for t in study.trials if INFEASIBLE_ATTR in t.user_attrs)
         asked = sum(summary_of(t)["calls"] * summary_of(t)["items"] for t in trials)
         print(f"search: {len(trials)} architectures evaluated on {DEV_ITEMS} dev items "
               f"(+ {repeats} repeats reused, {over} over budget never run) in {elapsed:.1f}s")

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from archon.benchmarks.benchmark import Benchmark
-from archon.benchmarks.types import Item
+from archon.benchmarks.types import Item, Scorer
 from archon.models.client import ModelClient
+from archon.runtime.system import System
+from archon.sandbox.unit_tests import CodeRunner
 from archon.search.budget import Budget, Price
 from archon.search.spec import SearchSpec
 
@@ -25,3 +29,14 @@ class SearchContext:
     run_dir: Path = Path(".")
     #: Transient progress ("trial 3: 6/12 items, score 0.500"); the CLI shows it as a status line.
     progress: Callable[[str], None] = field(default=lambda _message: None)
+    #: Where generated code runs: one store of executions (in the run directory) for every trial.
+    sandbox: CodeRunner | None = None
+
+    def load_system(self, data: dict[str, Any]) -> System:
+        """A system of this search: it shares the search's client (cache, limits) and sandbox."""
+        return System.load(data, client=self.client, sandbox=self.sandbox)
+
+    @cached_property
+    def scorer(self) -> Scorer:
+        """The benchmark's scorer, with its judge calls and code runs going through this search's."""
+        return self.benchmark.scorer_for(client=self.client, sandbox=self.sandbox)

@@ -8,6 +8,10 @@ deploys the system, so calls, tokens and USD count cached calls too, and latency
 the critical path of the recorded call latencies (a cached call keeps the latency it
 had when it was made), not the wall time of a mostly cached run.
 
+Items run in order with ``concurrency`` of them in flight, across batch boundaries, so the
+engine never idles while the last item of a batch finishes; the running score is still
+reported per batch, in item order, and a pruned trial cancels the items it started early.
+
 Failures follow the benchmark evaluator's rules: a system error scores 0, an
 unusable record or an unscorable answer is left out of the mean.
 """
@@ -16,14 +20,14 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from archon.benchmarks.benchmark import ERROR_KEY
 from archon.benchmarks.scorers.base import is_unscorable
 from archon.benchmarks.types import Item, Scorer
-from archon.errors import ArchonError
+from archon.errors import ArchonError, ReplayMiss
 from archon.runtime.executor import RunResult
 from archon.runtime.system import System
 from archon.search.budget import Price
@@ -40,6 +44,7 @@ class ItemOutcome:
     tokens: int = 0
     usd: float = 0.0
     latency_s: float = 0.0
+    truncated: int = 0  # completions cut at max_tokens
 
 
 @dataclass
@@ -82,6 +87,7 @@ class DevResult:
             "cost_usd": self.per_query("usd"),
             "latency_s": self.per_query("latency_s"),
             "provider_calls": sum(o.provider_calls for o in self.outcomes),
+            "truncated": sum(o.truncated for o in self.outcomes),
         }
 
     def scores_by_item(self) -> dict[str, float]:
@@ -105,7 +111,8 @@ async def evaluate_dev(
     prices: dict[str, Price] | None = None,
     after_batch: BatchCallback | None = None,
 ) -> DevResult:
-    """Run the items in order, ``batch_size`` at a time (``concurrency`` queries in flight)."""
+    """Score the items in order, ``concurrency`` in flight; call ``after_batch`` at every
+    ``batch_size`` items (and at the end), stopping when it says so."""
     result = DevResult()
     semaphore = asyncio.Semaphore(concurrency)
 
@@ -113,13 +120,33 @@ async def evaluate_dev(
         async with semaphore:
             return await run_item(system, scorer, item, prices or {})
 
-    for start in range(0, len(items), batch_size):
-        batch = items[start : start + batch_size]
-        result.outcomes.extend(await asyncio.gather(*(one(item) for item in batch)))
-        if after_batch is not None and after_batch(len(result.outcomes), result.score):
-            result.stopped_early = len(result.outcomes) < len(items)
-            break
+    # Started in order; the semaphore admits them in that order too.
+    tasks = [asyncio.ensure_future(_deferring_replay_misses(one(item))) for item in items]
+    try:
+        for start in range(0, len(items), batch_size):
+            batch = tasks[start : start + batch_size]
+            for outcome in await asyncio.gather(*batch):
+                if isinstance(outcome, ReplayMiss):
+                    raise outcome  # an item whose outcome counts lacks a recorded call
+                result.outcomes.append(outcome)
+            if after_batch is not None and after_batch(len(result.outcomes), result.score):
+                result.stopped_early = len(result.outcomes) < len(items)
+                break
+    finally:
+        for task in tasks:
+            task.cancel()  # items started ahead of a pruned trial's last batch: their calls stop
+        await asyncio.gather(*tasks, return_exceptions=True)
     return result
+
+
+async def _deferring_replay_misses(work: Awaitable[ItemOutcome]) -> ItemOutcome | ReplayMiss:
+    """An item run ahead of the batch being scored may need a call that the recorded run never
+    finished (its trial was pruned before that item was needed); that matters only if the item
+    turns out to count, so the miss is handed back instead of raised here."""
+    try:
+        return await work
+    except ReplayMiss as miss:
+        return miss
 
 
 async def run_item(system: System, scorer: Scorer, item: Item, prices: dict[str, Price]) -> ItemOutcome:
@@ -155,6 +182,7 @@ def measure(run: RunResult, prices: dict[str, Price]) -> dict[str, Any]:
         "tokens": total.prompt_tokens + total.completion_tokens,
         "usd": usd,
         "latency_s": critical_path_s(run.trace),
+        "truncated": total.truncated,
     }
 
 

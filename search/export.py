@@ -15,10 +15,10 @@ import optuna
 from archon.errors import ArchonError
 from archon.runtime.system import System
 from archon.search.enumeration import system_key
-from archon.search.objective import SYSTEM_ATTR
 from archon.search.power_ranking import stored_ranking
 from archon.search.space import build_system
 from archon.search.study import stored_spec
+from archon.search.trial_attrs import SYSTEM_ATTR
 
 
 def rebuild_system(study: optuna.Study, number: int, name: str | None = None) -> dict[str, Any]:

@@ -1,8 +1,12 @@
-"""The held-out verdict: the best architecture and the best single model on the test split.
+"""The held-out verdict: the best architecture against every model alone, on the test split.
 
-Both run through the benchmark evaluator (resumable results files, 95% CIs); the
-paired comparison uses the items both were scored on, so the difference is the
-architecture's doing, not the items'. Search never saw these items.
+"Best single model" is each model alone at temperature 0 (one greedy call), and the
+baseline is the one of them that scored best on dev (the power ranking): what a user would
+have deployed without a search. All of them run through the benchmark evaluator
+(resumable results files, 95% CIs); the paired comparison uses the items both were scored
+on, so the difference is the architecture's doing, not the items'. The search never saw
+these items. Where the best architecture samples several candidates, the coverage
+analysis (``coverage.py``) explains the result.
 """
 
 from __future__ import annotations
@@ -13,44 +17,56 @@ from typing import Any
 
 from archon.benchmarks.evaluate import evaluate
 from archon.benchmarks.report import EvalReport
-from archon.runtime.system import System
 from archon.search.context import SearchContext
+from archon.search.coverage import coverage_analysis
+from archon.search.leaderboard import describe
+from archon.search.power_ranking import PowerRanking, single_model_system
 
 
 def final_evaluation(
-    ctx: SearchContext, best: dict[str, Any], best_trial: int, single: dict[str, Any], single_alias: str,
-    progress: bool = False,
+    ctx: SearchContext, best: dict[str, Any], best_trial: int, ranking: PowerRanking, *,
+    coverage: bool = True, progress: bool = False,
 ) -> dict[str, Any]:
     spec = ctx.spec
     items = ctx.benchmark.items("test", seed=spec.benchmark.split_seed, limit=spec.benchmark.test_limit)
     if not items:
         return {"skipped": "the benchmark's test split is empty"}
-    reports: dict[str, EvalReport] = {}
-    fingerprints: dict[str, str] = {}
-    for role, system_dict in (("best", best), ("single", single)):
-        system = System.load(system_dict, client=ctx.client)
-        fingerprints[role] = system.fingerprint()
-        if role == "single" and fingerprints["single"] == fingerprints["best"]:
-            reports[role] = reports["best"]  # the best architecture is the model alone: scored already
-            continue
-        out_dir = ctx.run_dir / "final" / fingerprints[role]
-        reports[role] = asyncio.run(evaluate(system, ctx.benchmark, items, concurrency=spec.search.concurrency,
-                                             out_dir=out_dir, progress=progress))
-    comparison = reports["single"].compare(reports["best"])  # best minus single
-    return {
+    reports: dict[str, EvalReport] = {}  # by system fingerprint
+
+    def run(system_dict: dict[str, Any]) -> EvalReport:
+        system = ctx.load_system(system_dict)
+        fingerprint = system.fingerprint()
+        if fingerprint not in reports:
+            reports[fingerprint] = asyncio.run(evaluate(
+                system, ctx.benchmark, items, concurrency=spec.search.concurrency,
+                out_dir=ctx.run_dir / "final" / fingerprint, progress=progress, scorer=ctx.scorer))
+        return reports[fingerprint]
+
+    best_report = run(best)
+    singles = {alias: run(single_model_system(spec, alias)) for alias in ranking.order}
+    baseline = singles[ranking.best]
+    comparison = baseline.compare(best_report)  # best minus baseline
+    result: dict[str, Any] = {
         "benchmark": ctx.benchmark.name,
         "split": "test",
         "items": len(items),
-        "best": {"trial": best_trial, "system": best["name"], **_summary(reports["best"])},
-        "single": {"model": single_alias, "system": single["name"], **_summary(reports["single"])},
+        "best": {"trial": best_trial, "system": best["name"], "architecture": describe(best),
+                 **_summary(best_report)},
+        "single": {"model": ranking.best, "system": f"{spec.name}-{ranking.best}", **_summary(baseline)},
+        "models": {alias: _summary(report) for alias, report in singles.items()},
         # The search may find that the best architecture is the best model alone.
-        "same_system": fingerprints["best"] == fingerprints["single"],
+        "same_system": best_report is baseline,
         "comparison": {
             "difference": _num(comparison.difference), "low": _num(comparison.low), "high": _num(comparison.high),
             "n": comparison.n, "best_better": comparison.b_better, "single_better": comparison.a_better,
             "ties": comparison.ties, "significant": comparison.significant,
         },
     }
+    if coverage:
+        analysis = coverage_analysis(ctx, best, items, best_report, baseline, run, progress=progress)
+        if analysis is not None:
+            result["coverage"] = analysis
+    return result
 
 
 def _summary(report: EvalReport) -> dict[str, Any]:
@@ -59,7 +75,8 @@ def _summary(report: EvalReport) -> dict[str, Any]:
         "score": _num(report.estimate.mean), "low": _num(report.estimate.low), "high": _num(report.estimate.high),
         "n": report.estimate.n, "method": report.estimate.method, "failures": report.failures,
         "calls_per_query": report.usage.requests / n, "tokens_per_query": report.tokens / n,
-        "provider_calls": report.usage.calls,
+        "completion_tokens_per_query": report.usage.completion_tokens / n,
+        "truncated": report.usage.truncated, "provider_calls": report.usage.calls,
     }
 
 

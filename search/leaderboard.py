@@ -14,7 +14,7 @@ from typing import Any
 import optuna
 from optuna.trial import FrozenTrial, TrialState
 
-from archon.search.objective import (
+from archon.search.trial_attrs import (
     DUPLICATE_ATTR,
     FINGERPRINT_ATTR,
     SYSTEM_ATTR,

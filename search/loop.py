@@ -22,16 +22,21 @@ from optuna.trial import FrozenTrial, TrialState
 from archon.errors import ArchonError
 from archon.search.context import SearchContext
 from archon.search.leaderboard import describe
-from archon.search.objective import (
-    ArchitectureObjective,
+from archon.search.objective import ArchitectureObjective
+from archon.search.power_ranking import PowerRanking
+from archon.search.recovery import recover_stale_trials
+from archon.search.rundir import RunDir
+from archon.search.trial_attrs import (
+    DUPLICATE_ATTR,
+    FINGERPRINT_ATTR,
+    INFEASIBLE_ATTR,
+    SEEDED_ATTR,
+    SYSTEM_ATTR,
     is_duplicate,
     is_evaluated,
     is_infeasible,
     summary_of,
 )
-from archon.search.power_ranking import PowerRanking
-from archon.search.recovery import recover_stale_trials
-from archon.search.rundir import RunDir
 
 #: Consecutive failed trials in one process before the search gives up (a broken provider).
 MAX_FAILED_IN_A_ROW = 3
@@ -106,8 +111,9 @@ def _waiting(study: optuna.Study) -> int:
 def _trial_record(trial: FrozenTrial) -> dict[str, Any]:
     return {
         "trial": trial.number, "state": trial.state.name, "values": trial.values, "pid": os.getpid(),
-        "infeasible": trial.user_attrs.get("infeasible"), "duplicate_of": trial.user_attrs.get("duplicate_of"),
-        "fingerprint": trial.user_attrs.get("fingerprint"), "summary": summary_of(trial),
+        "infeasible": trial.user_attrs.get(INFEASIBLE_ATTR), "duplicate_of": trial.user_attrs.get(DUPLICATE_ATTR),
+        "fingerprint": trial.user_attrs.get(FINGERPRINT_ATTR), "summary": summary_of(trial),
+        "seeded": trial.user_attrs.get(SEEDED_ATTR),
         "params": trial.params, "finished": time.time(),
     }
 
@@ -115,14 +121,16 @@ def _trial_record(trial: FrozenTrial) -> dict[str, Any]:
 def _trial_line(trial: FrozenTrial) -> str:
     head = f"trial {trial.number:>3}"
     seconds = trial.duration.total_seconds() if trial.duration else 0.0
-    arch = describe(trial.user_attrs.get("system") or {})
+    arch = describe(trial.user_attrs.get(SYSTEM_ATTR) or {})
+    if seeded := trial.user_attrs.get(SEEDED_ATTR):
+        head += f" (warm start: {seeded})"
     if is_infeasible(trial):
-        return f"{head}  over budget, not run ({trial.user_attrs['infeasible']})  {arch}"
+        return f"{head}  over budget, not run ({trial.user_attrs[INFEASIBLE_ATTR]})  {arch}"
     if trial.state == TrialState.FAIL:
         return f"{head}  failed: {trial.system_attrs.get('fail_reason', '?')}"
     s = summary_of(trial)
     if trial.state == TrialState.PRUNED:
         return f"{head}  pruned after {s.get('items', '?')} items at {s.get('score', 0.0):.3f}  {arch}  {seconds:.1f}s"
-    if "duplicate_of" in trial.user_attrs:
-        return f"{head}  score {trial.values[0]:.3f}  same system as trial {trial.user_attrs['duplicate_of']}"
+    if is_duplicate(trial):
+        return f"{head}  score {trial.values[0]:.3f}  same system as trial {trial.user_attrs[DUPLICATE_ATTR]}"
     return (f"{head}  score {trial.values[0]:.3f}  {s.get('calls', 0):.1f} calls/q  {arch}  {seconds:.1f}s")

@@ -16,25 +16,26 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 import optuna
 from optuna.trial import TrialState
 
 from archon.errors import ArchonError
-from archon.runtime.system import System
 from archon.search.context import SearchContext
 from archon.search.evaluation import evaluate_dev
 from archon.search.power_ranking import PowerRanking
-from archon.search.recovery import RETRY_OF_ATTR, Heartbeat
+from archon.search.recovery import Heartbeat
 from archon.search.space import build_system
+from archon.search.trial_attrs import (
+    DUPLICATE_ATTR,
+    ESTIMATE_ATTR,
+    FINGERPRINT_ATTR,
+    INFEASIBLE_ATTR,
+    RETRY_OF_ATTR,
+    SUMMARY_ATTR,
+    SYSTEM_ATTR,
+)
 
-INFEASIBLE_ATTR = "infeasible"
-DUPLICATE_ATTR = "duplicate_of"
-SUMMARY_ATTR = "summary"
-SYSTEM_ATTR = "system"
-FINGERPRINT_ATTR = "fingerprint"
-ESTIMATE_ATTR = "estimate"
 CONSTRAINT = "budget"
 #: Summary keys of the objectives after score.
 OBJECTIVE_KEYS = {"score": "score", "cost_usd": "cost_usd", "calls": "calls", "tokens": "tokens",
@@ -71,7 +72,7 @@ class ArchitectureObjective:
     def _run(self, trial: optuna.Trial) -> float | tuple[float, ...]:
         ctx = self.ctx
         data = build_system(trial, ctx.spec, self.ranking.order, name=f"{ctx.spec.name}-trial-{trial.number}")
-        system = System.load(data, client=ctx.client)
+        system = ctx.load_system(data)
         fingerprint = system.fingerprint()
         trial.set_user_attr(SYSTEM_ATTR, data)
         trial.set_user_attr(FINGERPRINT_ATTR, fingerprint)
@@ -100,7 +101,7 @@ class ArchitectureObjective:
             trial.report(score, step=done)
             return trial.should_prune()
 
-        dev = asyncio.run(evaluate_dev(system, ctx.dev_items, ctx.benchmark.scorer,
+        dev = asyncio.run(evaluate_dev(system, ctx.dev_items, ctx.scorer,
                                        batch_size=ctx.spec.search.batch_size,
                                        concurrency=ctx.spec.search.concurrency, prices=ctx.prices,
                                        after_batch=after_batch))
@@ -125,23 +126,3 @@ def _completed_with(study: optuna.Study, fingerprint: str) -> optuna.trial.Froze
 def _values(values: list[float] | None) -> float | tuple[float, ...]:
     assert values is not None
     return values[0] if len(values) == 1 else tuple(values)
-
-
-def is_infeasible(trial: optuna.trial.FrozenTrial) -> bool:
-    return INFEASIBLE_ATTR in trial.user_attrs
-
-
-def is_duplicate(trial: optuna.trial.FrozenTrial) -> bool:
-    return DUPLICATE_ATTR in trial.user_attrs
-
-
-def is_evaluated(trial: optuna.trial.FrozenTrial) -> bool:
-    """Counted against n_trials: a new architecture run on dev (to the end or until pruned).
-    Over-budget proposals and repeats of a completed architecture cost nothing and do not count."""
-    return trial.state in (TrialState.COMPLETE, TrialState.PRUNED) and not is_infeasible(trial) \
-        and not is_duplicate(trial)
-
-
-def summary_of(trial: optuna.trial.FrozenTrial) -> dict[str, Any]:
-    summary: dict[str, Any] = trial.user_attrs.get(SUMMARY_ATTR) or {}
-    return summary

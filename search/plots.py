@@ -53,3 +53,32 @@ def save_plots(study: optuna.Study, objectives: Sequence[str], out_dir: Path) ->
 def _score(trial: FrozenTrial) -> float:
     assert trial.values is not None
     return float(trial.values[0])
+
+
+def save_coverage_plot(coverage: dict[str, Any], path: Path) -> str:
+    """Coverage, pass@k and the system's own accuracy against samples per model (log 2 axis),
+    with the greedy single model as a reference line."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = coverage["rows"]
+    ks = [r["k"] for r in rows]
+    figure, axes = plt.subplots(figsize=(6.4, 4.2))
+    axes.plot(ks, [100 * r["coverage"] for r in rows], "o-", label="coverage (some candidate correct)")
+    axes.plot(ks, [100 * r["pass_at_k"] for r in rows], "s--", label=f"pass@k, {coverage['pass_at_k_of']}")
+    axes.plot(ks, [100 * r["selected"] for r in rows], "D-", label="selected by the system")
+    axes.axhline(100 * coverage["baseline"], color="grey", linestyle=":", label="best single model, greedy")
+    axes.set_xscale("log", base=2)
+    axes.set_xticks(ks, [str(k) for k in ks])
+    axes.set_xlabel("samples per model (k)")
+    axes.set_ylabel(f"% of {coverage['items']} test items")
+    axes.set_ylim(0, 100)
+    axes.set_title("Coverage vs selection on the held-out test split")
+    axes.grid(alpha=0.3)
+    axes.legend(loc="lower right", fontsize=8)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=120, bbox_inches="tight")
+    plt.close(figure)
+    return str(path)

@@ -1,11 +1,12 @@
 """The power ranking: every model alone on the dev split, best first (the paper's first step).
 
-It orders the models for ``select: ranked`` (the top K generate), for the fuser and
-judge choices, and names the best single model the final evaluation compares with.
-It is computed once per study and kept in the study's user attributes, so a resumed
-search or another worker reuses it instead of paying again. Each single-model
-system is exactly the space's one-generator, one-sample architecture, so those
-trials later find every call in the shared cache.
+Each model answers alone and greedily (temperature 0, one call): the honest baseline, the
+way anyone would use that model without archon. The ranking orders the models for
+``select: ranked`` (the top K generate), for the fuser and judge choices, and its best is
+the "best single model" the final evaluation compares with. It is computed once per study
+and kept in the study's user attributes, so a resumed search or another worker reuses it
+instead of paying again. Each single-model system is exactly the space's greedy
+single-generator architecture (``generators.greedy``), so those calls are shared.
 """
 
 from __future__ import annotations
@@ -17,13 +18,14 @@ from typing import Any
 
 import optuna
 
-from archon.runtime.system import System
 from archon.search.context import SearchContext
 from archon.search.evaluation import evaluate_dev
-from archon.search.space import node_ids
+from archon.search.space import greedy_node
 from archon.search.spec import SearchSpec
+from archon.search.trial_attrs import RANKING_ATTR
 
-RANKING_ATTR = "archon:power_ranking"
+#: The baseline answers greedily: one call at temperature 0.
+BASELINE_TEMPERATURE = 0.0
 
 
 @dataclass(frozen=True)
@@ -44,13 +46,12 @@ class PowerRanking:
         return cls(tuple(data["order"]), dict(data["results"]), float(data["temperature"]))
 
 
-def single_model_system(spec: SearchSpec, alias: str, temperature: float) -> dict[str, Any]:
-    """One generate node, one sample: the model alone."""
+def single_model_system(spec: SearchSpec, alias: str) -> dict[str, Any]:
+    """One greedy call: the model alone (with the space's answer prefill, like every generator)."""
     system: dict[str, Any] = {
         "name": f"{spec.name}-{alias}",
         "models": {alias: spec.aliases()[alias].model_dump(exclude_defaults=True)},
-        "nodes": [{"id": node_ids([f"generate_{alias}"])[0], "type": "generate", "models": [alias],
-                   "samples": 1, "temperature": temperature}],
+        "nodes": [greedy_node(alias, spec.space.generators.prefill)],
     }
     if runtime := spec.runtime.model_dump(exclude_defaults=True):
         system["runtime"] = runtime
@@ -69,18 +70,17 @@ def power_ranking(
     if (stored := stored_ranking(study)) is not None:
         return stored
     spec = ctx.spec
-    temperature = spec.space.generators.temperatures[0]
     results: dict[str, dict[str, Any]] = {}
     total = len(ctx.dev_items)
     for alias in spec.models:
-        system = System.load(single_model_system(spec, alias, temperature), client=ctx.client)
+        system = ctx.load_system(single_model_system(spec, alias))
         ctx.progress(f"power ranking: {alias} 0/{total} dev items")
 
         def after_batch(done: int, score: float, alias: str = alias) -> bool:
             ctx.progress(f"power ranking: {alias} {done}/{total} dev items, running score {score:.3f}")
             return False
 
-        dev = asyncio.run(evaluate_dev(system, ctx.dev_items, ctx.benchmark.scorer,
+        dev = asyncio.run(evaluate_dev(system, ctx.dev_items, ctx.scorer,
                                        batch_size=spec.search.batch_size, concurrency=spec.search.concurrency,
                                        prices=ctx.prices, after_batch=after_batch))
         results[alias] = dev.summary()
@@ -88,7 +88,7 @@ def power_ranking(
             on_model(alias, results[alias])
     position = {a: i for i, a in enumerate(spec.models)}
     order = sorted(spec.models, key=lambda a: (-results[a]["score"], position[a]))  # ties: file order
-    ranking = PowerRanking(tuple(order), results, temperature)
+    ranking = PowerRanking(tuple(order), results, BASELINE_TEMPERATURE)
     # Another worker may have stored one meanwhile: keep the first, so every trial agrees.
     if (stored := stored_ranking(study)) is not None:
         return stored

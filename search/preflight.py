@@ -7,6 +7,7 @@ naming what to change.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 from pathlib import Path
 from typing import Any
@@ -37,7 +38,10 @@ def resolve_benchmark(spec: SearchSpec, base: Path | None) -> Benchmark:
     name = spec.benchmark.name
     if name.endswith(CUSTOM_SUFFIXES) and base is not None and not Path(name).is_absolute():
         name = str(base / name)  # custom benchmark files are relative to the search file
-    return get_benchmark(name, judge_model=spec.benchmark.judge_model)
+    benchmark = get_benchmark(name, judge_model=spec.benchmark.judge_model)
+    if spec.benchmark.dev_fraction is not None:
+        benchmark = dataclasses.replace(benchmark, dev_fraction=spec.benchmark.dev_fraction)
+    return benchmark
 
 
 def dev_items(spec: SearchSpec, benchmark: Benchmark, source: str) -> list[Item]:

@@ -25,9 +25,7 @@ import optuna
 from optuna.exceptions import UpdateFinishedTrialError
 from optuna.trial import FrozenTrial, TrialState
 
-OWNER_ATTR = "archon:owner"
-HEARTBEAT_ATTR = "archon:heartbeat"
-RETRY_OF_ATTR = "archon:retry_of"
+from archon.search.trial_attrs import HEARTBEAT_ATTR, OWNER_ATTR, RETRY_OF_ATTR
 
 
 def process_identity(pid: int | None = None) -> dict[str, Any]:

@@ -5,6 +5,7 @@
       search.yaml         the search definition as run
       study.db            the optuna study (default storage)
       cache.sqlite        the response cache every trial shares
+      executions.sqlite   every sandbox run's result (code benchmarks, executed tests)
       trials.jsonl        one line per trial evaluated by a process of this directory
       best_system.yaml    the best architecture, runnable with archon.load(...)
       pareto/             the Pareto front's systems (several objectives)
@@ -34,6 +35,10 @@ class RunDir:
     @property
     def cache(self) -> Path:
         return self.path / "cache.sqlite"
+
+    @property
+    def executions(self) -> Path:
+        return self.path / "executions.sqlite"
 
     @property
     def trials_log(self) -> Path:

@@ -25,6 +25,8 @@ from archon.errors import ConfigError
 from archon.models.cache import ResponseCache
 from archon.models.client import ModelClient
 from archon.models.retry import RetryPolicy
+from archon.sandbox.store import CachedSandbox, ExecutionStore
+from archon.sandbox.unit_tests import CodeRunner
 from archon.search import preflight
 from archon.search.budget import Budget, model_prices
 from archon.search.context import SearchContext
@@ -37,6 +39,8 @@ from archon.search.samplers import make_pruner, make_sampler
 from archon.search.spec import SearchSpec
 from archon.search.storage import default_storage_url, open_storage
 from archon.search.study import open_study
+from archon.search.trial_attrs import GRID_ATTR
+from archon.search.warm_start import enqueue_warm_start
 from archon.search.workers import start_workers
 
 
@@ -64,14 +68,16 @@ def run_search(
     worker_index: int = 0,
     benchmark: Benchmark | None = None,
     client: ModelClient | None = None,
+    sandbox: CodeRunner | None = None,
     say: Say | None = None,
     progress: Say | None = None,
 ) -> SearchOutcome:
     """Run (or resume) a search; the final summary is ``archon.search.summarize(outcome)``.
 
     ``benchmark`` replaces the one the definition names (for benchmarks built in
-    Python); ``client`` replaces the run directory's client and cache. ``say`` gets a
-    line per event worth keeping (a finished trial); ``progress`` transient updates.
+    Python); ``client`` and ``sandbox`` replace the run directory's client (with its response
+    cache) and its store of sandbox runs. ``say`` gets a line per event worth keeping (a
+    finished trial); ``progress`` transient updates.
     """
     say = say or (lambda _message: None)
     spec, source_name, base = load_search_spec(source)
@@ -90,7 +96,8 @@ def run_search(
     preflight.check_budget_fits(spec, budget, source_name)
     sampler = make_sampler(spec, settings.seed + worker_index, source_name)
     pruner = make_pruner(spec, len(items))
-    preflight.check_models(spec)
+    if client is None or not client.replay:  # a replay needs only its recording, no weights
+        preflight.check_models(spec)
     storage_url = settings.storage or default_storage_url(rundir.path)
     storage_obj = open_storage(storage_url)  # a remote server is only contacted; SQLite creates the file
     name = settings.study or spec.name
@@ -101,14 +108,17 @@ def run_search(
     rundir.write_metadata(storage_url, name, _spec_text(source), source_name)
     if client is None:
         client = _client(spec, rundir)
+    if sandbox is None:
+        sandbox = CachedSandbox(ExecutionStore(rundir.executions))
     ctx = SearchContext(spec, source_name, bench, items, client, budget, prices, rundir.path,
-                        progress=progress or (lambda _message: None))
+                        progress=progress or (lambda _message: None), sandbox=sandbox)
     start_calls = client.counters["provider_calls"]
     ranking = power_ranking(study, ctx, on_model=lambda alias, s: say(
         f"power ranking: {alias:<12} score {s['score']:.3f} on {s['items']} dev items"))
     say("power ranking: " + " > ".join(ranking.order))
     if settings.sampler == "grid":
         _enqueue_grid(study, spec, ranking, say)
+    enqueue_warm_start(study, spec, ranking.order, budget, say)
 
     recovered = recover_stale_trials(study, settings.stale_after_s)
     if recovered:
@@ -130,12 +140,12 @@ def _enqueue_grid(study: optuna.Study, spec: SearchSpec, ranking: PowerRanking, 
     many of which build the same system). Queued once per study."""
     from archon.search.enumeration import distinct_architectures
 
-    if study.user_attrs.get("archon:grid_enqueued"):
+    if study.user_attrs.get(GRID_ATTR):
         return
     distinct = distinct_architectures(spec, ranking.order)
     for params, _system in distinct:
         study.enqueue_trial(params, skip_if_exists=True)
-    study.set_user_attr("archon:grid_enqueued", len(distinct))
+    study.set_user_attr(GRID_ATTR, len(distinct))
     say(f"grid: {len(distinct)} distinct architectures queued")
 
 

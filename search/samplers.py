@@ -13,14 +13,61 @@ from __future__ import annotations
 
 import importlib.util
 import warnings
+from collections.abc import Sequence
+from typing import Any
 
 import optuna
+from optuna.distributions import BaseDistribution
+from optuna.trial import FrozenTrial, TrialState
 
 from archon.errors import ConfigError
 from archon.search.spec import SearchSpec
 
 
+class TrialSeededSampler(optuna.samplers.BaseSampler):
+    """A sampler whose random state is set from (seed, trial number) before every trial.
+
+    An optuna sampler seeds its generator once, when it is made, so a search resumed in a new
+    process (the next sitting of a long search) would draw other proposals than the same
+    search run in one go, and a recorded search could not be replayed. Reseeded per trial, a
+    proposal depends only on the seed, the trial number and the study's history.
+    """
+
+    def __init__(self, inner: optuna.samplers.BaseSampler, seed: int) -> None:
+        self.inner = inner
+        self.seed = seed
+
+    def before_trial(self, study: optuna.Study, trial: FrozenTrial) -> None:
+        for owner in (self.inner, getattr(self.inner, "_random_sampler", None)):
+            lazy = getattr(owner, "_rng", None)
+            if lazy is not None and hasattr(lazy, "rng"):
+                lazy.rng.seed((self.seed * 1_000_003 + trial.number) % 2**32)
+        self.inner.before_trial(study, trial)
+
+    def infer_relative_search_space(self, study: optuna.Study, trial: FrozenTrial) -> dict[str, BaseDistribution]:
+        return self.inner.infer_relative_search_space(study, trial)
+
+    def sample_relative(self, study: optuna.Study, trial: FrozenTrial,
+                        search_space: dict[str, BaseDistribution]) -> dict[str, Any]:
+        return self.inner.sample_relative(study, trial, search_space)
+
+    def sample_independent(self, study: optuna.Study, trial: FrozenTrial, param_name: str,
+                           param_distribution: BaseDistribution) -> Any:
+        return self.inner.sample_independent(study, trial, param_name, param_distribution)
+
+    def after_trial(self, study: optuna.Study, trial: FrozenTrial, state: TrialState,
+                    values: Sequence[float] | None) -> None:
+        self.inner.after_trial(study, trial, state, values)
+
+    def reseed_rng(self) -> None:
+        self.inner.reseed_rng()
+
+
 def make_sampler(spec: SearchSpec, seed: int, source: str = "<search>") -> optuna.samplers.BaseSampler:
+    return TrialSeededSampler(_make_sampler(spec, seed, source), seed)
+
+
+def _make_sampler(spec: SearchSpec, seed: int, source: str = "<search>") -> optuna.samplers.BaseSampler:
     name = spec.search.sampler
     startup = spec.search.startup_trials
     with warnings.catch_warnings():
@@ -46,10 +93,12 @@ def make_pruner(spec: SearchSpec, n_items: int) -> optuna.pruners.BasePruner:
     name = spec.pruner
     batch = spec.search.batch_size
     startup = max(2, spec.search.startup_trials // 2)
+    # Steps are items scored; one batch is too few to judge a trial by (6 items is +-35 points).
+    warmup = spec.search.prune_after or 2 * batch
     if name == "median":
-        return optuna.pruners.MedianPruner(n_startup_trials=startup, n_warmup_steps=0)
+        return optuna.pruners.MedianPruner(n_startup_trials=startup, n_warmup_steps=warmup)
     if name == "percentile":
-        return optuna.pruners.PercentilePruner(25.0, n_startup_trials=startup, n_warmup_steps=0)
+        return optuna.pruners.PercentilePruner(25.0, n_startup_trials=startup, n_warmup_steps=warmup)
     if name == "successive_halving":
         return optuna.pruners.SuccessiveHalvingPruner(min_resource=batch, reduction_factor=3)
     if name == "hyperband":

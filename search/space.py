@@ -7,9 +7,11 @@ its parameters: exporting a found system needs no re-search.
 
 Layout (the paper's linear stacks, written as a DAG):
 
+    [greedy_<model> ...]           optionally each generator's greedy answer, first
     generate_<model> ...           one node per generator model, all reading the query
     [fusion layer 1 .. L-1]        [critique] -> [rank top_k] -> fuse (width fusers)
-    final block                    [verify | unit tests | vote] -> [critique] -> [rank] -> [fuse x1]
+    final block                    [verify | unit tests | example tests | vote] -> [critique] -> [rank]
+                                   -> [fuse x1]
 
 With no fusion layer the final block ends with the ranker (top 1) or the stage.
 The dict is *canonical*: parts that cannot change the answer are left out (extra
@@ -26,7 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from archon.search.spec import SearchSpec
+from archon.search.spec import SearchSpec, SpaceSpec
 
 
 class SuggestingTrial(Protocol):
@@ -65,6 +67,7 @@ def build_system(
     generators = _generators(trial, spec, order)
     samples = _int(trial, "samples", space.generators.samples)
     temperature = _choice(trial, "temperature", space.generators.temperatures)
+    greedy = _choice(trial, "greedy", space.generators.greedy)
     layers = _int(trial, "fusion_layers", space.fusion.layers)
     width = _int(trial, "fusion_width", space.fusion.width, space.fusion.width_step) if layers >= 2 else 1
     fuser = _choice(trial, "fuser_model", _ordered(space.fusion.models, order)) if layers >= 1 else None
@@ -75,31 +78,52 @@ def build_system(
     uses_judge = critique or rank or stage in ("verify", "unit_test")
     judge = _choice(trial, "judge_model", _ordered(space.judge_models, order)) if uses_judge else None
 
-    if layers == 0 and not rank and stage == "none":
-        # Nothing aggregates: the answer is the first sample of the first generator.
-        generators, samples = generators[:1], 1
     b = _Builder()
+    if layers == 0 and not rank and stage == "none":
+        # Nothing aggregates: the answer is the first candidate of the first generator, alone.
+        if greedy:
+            b.nodes.append(greedy_node(generators[0], space.generators.prefill))
+            return _system(spec, b, [generators[0]], name)
+        generators, samples = generators[:1], 1
     gen_ids = node_ids([f"generate_{a}" for a in generators])
+    firsts = [greedy_node(a, space.generators.prefill) for a in generators] if greedy else []
+    b.nodes.extend(firsts)
     for node_id, alias in zip(gen_ids, generators, strict=True):
-        b.nodes.append({"id": node_id, "type": "generate", "models": [alias], "samples": samples,
-                        "temperature": temperature})
-    b.prev, b.count = list(gen_ids), len(generators) * samples
+        node: dict[str, Any] = {"id": node_id, "type": "generate", "models": [alias], "samples": samples,
+                                "temperature": temperature}
+        if space.generators.prefill:
+            node["prefill"] = space.generators.prefill
+        b.nodes.append(node)
+    b.prev, b.count = [n["id"] for n in firsts] + list(gen_ids), len(generators) * (samples + bool(greedy))
 
     for layer in range(1, layers + 1):
         last = layer == layers
         if last:
-            _stage(b, stage, judge, space.vote_extractor, space.unit_test_mode)
+            _stage(b, stage, judge, space)
         _critique_and_rank(b, layer, critique, rank, top_k, judge)
         n = 1 if last else width
         b.add(f"fuse_{layer}", "fuse", n, models=[fuser] * n)
     if layers == 0:
-        _stage(b, stage, judge, space.vote_extractor, space.unit_test_mode)
+        _stage(b, stage, judge, space)
         if rank and b.count > 1:
             _critique_and_rank(b, 0, critique, rank, 1, judge)
 
     used = list(dict.fromkeys(
         [*generators, *([fuser] if fuser and layers else []), *([judge] if judge and _uses(b, judge) else [])]
     ))
+    return _system(spec, b, used, name)
+
+
+def greedy_node(alias: str, prefill: str | None) -> dict[str, Any]:
+    """One greedy answer (temperature 0) of ``alias``: the model alone, as the baseline runs it."""
+    node: dict[str, Any] = {"id": node_ids([f"greedy_{alias}"])[0], "type": "generate", "models": [alias],
+                            "samples": 1, "temperature": 0.0}
+    if prefill:
+        node["prefill"] = prefill
+    return node
+
+
+def _system(spec: SearchSpec, b: _Builder, used: list[str], name: str | None) -> dict[str, Any]:
     aliases = spec.aliases()
     system: dict[str, Any] = {
         "name": name or f"{spec.name}-architecture",
@@ -112,18 +136,30 @@ def build_system(
     return system
 
 
-def _stage(b: _Builder, stage: str, judge: str | None, extractor: str | None, ut_mode: str) -> None:
-    """The evaluation stage, if any; over one candidate it cannot change the answer, so it is left out."""
+def _stage(b: _Builder, stage: str, judge: str | None, space: SpaceSpec) -> None:
+    """The evaluation stage, if any; over one candidate it cannot change the answer, so it is left out.
+
+    Tests read only the query, so they are written (or read from the query's examples) while
+    the candidates are sampled: their node takes no inputs and the evaluation reads both."""
     if stage == "none" or b.count <= 1:
         return
+    timeout = {"timeout_s": space.test_timeout_s} if space.test_timeout_s else {}
     if stage == "verify":
         b.add("verify", "verify", b.count, model=judge)
     elif stage == "vote":
-        b.add("vote", "vote", b.count, **({"extractor": extractor} if extractor else {}))
+        b.add("vote", "vote", b.count, **({"extractor": space.vote_extractor} if space.vote_extractor else {}))
     elif stage == "unit_test":
-        b.add("unit_tests", "unit_test_generate", b.count, model=judge)
-        extra = {"model": judge} if ut_mode == "llm" else {}
-        b.add("unit_test_evaluate", "unit_test_evaluate", b.count, mode=ut_mode, **extra)
+        mode = space.unit_test_mode
+        style = space.unit_test_style or ("code" if mode == "execute" else "natural")
+        b.nodes.append({"id": "unit_tests", "type": "unit_test_generate", "inputs": [], "model": judge,
+                        "style": style})
+        extra = {"model": judge} if mode == "llm" else timeout
+        b.prev = [*b.prev, "unit_tests"]
+        b.add("unit_test_evaluate", "unit_test_evaluate", b.count, mode=mode, **extra)
+    elif stage == "example_tests":
+        b.nodes.append({"id": "example_tests", "type": "example_tests", "inputs": []})
+        b.prev = [*b.prev, "example_tests"]
+        b.add("unit_test_evaluate", "unit_test_evaluate", b.count, mode="execute", **timeout)
 
 
 def _critique_and_rank(b: _Builder, layer: int, critique: bool, rank: bool, top_k: int, judge: str | None) -> None:

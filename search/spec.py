@@ -15,7 +15,9 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from archon.config.spec import ModelConfig, RuntimeConfig
 
-Stage = Literal["none", "verify", "unit_test", "vote"]
+Stage = Literal["none", "verify", "unit_test", "example_tests", "vote"]
+#: Known-good architectures a search can start from (search.warm_start), by name.
+Preset = Literal["best_of_n_vote", "example_tests", "unit_tests", "moa", "general", "rank"]
 Objective = Literal["score", "cost_usd", "calls", "tokens", "latency_s"]
 SamplerName = Literal["tpe", "gp", "random", "grid", "nsga2"]
 PrunerName = Literal["median", "percentile", "hyperband", "successive_halving", "none"]
@@ -73,6 +75,10 @@ class BenchmarkChoice(Strict):
         default=None, ge=1, description="Items of the held-out test split for the final evaluation."
     )
     split_seed: int = Field(default=0, description="Seed of the dev/test split.")
+    dev_fraction: float | None = Field(
+        default=None, gt=0, lt=1, description="Share of the items in the dev split (default: the benchmark's, "
+        "usually 0.2)."
+    )
     judge_model: str | None = Field(default=None, description="Judge of LLM-judged benchmarks.")
 
 
@@ -90,7 +96,14 @@ class GeneratorSpace(Strict):
     )
     samples: IntRange = Field(default=[1, 3], description="Samples per generator model.")
     temperatures: list[Annotated[float, Field(ge=0, le=2)]] = Field(default=[0.7], min_length=1)
-
+    greedy: list[bool] = Field(
+        default=[False], min_length=1,
+        description="Put each generator's greedy answer (temperature 0, the single model's own) first "
+        "among the candidates, so a stage that cannot decide falls back to it.",
+    )
+    prefill: Literal["code"] | None = Field(
+        default=None, description="The generate nodes' `prefill` (code: continue the query's code block)."
+    )
 
     @model_validator(mode="after")
     def _count_only_when_ranked(self) -> GeneratorSpace:
@@ -129,6 +142,12 @@ class SpaceSpec(Strict):
     )
     vote_extractor: str | None = Field(default=None, description="The vote node's `extractor` (default: its own).")
     unit_test_mode: Literal["llm", "execute"] = "llm"
+    unit_test_style: Literal["natural", "code"] | None = Field(
+        default=None, description="Style of generated tests (default: code when executed, natural otherwise)."
+    )
+    test_timeout_s: float | None = Field(
+        default=None, gt=0, description="Per-test timeout of executed tests (unit_test_evaluate's timeout_s)."
+    )
 
 
     @model_validator(mode="after")
@@ -177,6 +196,20 @@ class SearchSettings(Strict):
     heartbeat_s: float = Field(default=10.0, gt=0, description="How often a running trial says it is alive.")
     stale_after_s: float = Field(
         default=120.0, gt=0, description="A RUNNING trial silent this long is failed and re-queued."
+    )
+    prune_after: int | None = Field(
+        default=None, ge=1, description="Dev items scored before the pruner may stop a trial "
+        "(default: two batches)."
+    )
+    audit_pruning: bool = Field(
+        default=False, description="After the search, score every pruned trial on all dev items, to report "
+        "whether pruning changed the best architecture (the shared cache makes most of it free).",
+    )
+    warm_start: list[Preset | dict[str, Any]] = Field(
+        default_factory=list,
+        description="Architectures to evaluate first, before the sampler chooses: preset names "
+        "(best_of_n_vote, example_tests, unit_tests, moa, general, rank) or parameter dicts "
+        "({samples: 4, final_stage: vote, ...}). Presets take the largest version that fits the budget.",
     )
 
     @model_validator(mode="after")

@@ -18,10 +18,7 @@ import optuna
 
 from archon.errors import ConfigError
 from archon.search.spec import SearchSpec
-
-FINGERPRINT_ATTR = "archon:fingerprint"
-SECTIONS_ATTR = "archon:sections"
-SPEC_ATTR = "archon:spec"
+from archon.search.trial_attrs import SECTIONS_ATTR, SPEC_ATTR, STUDY_FINGERPRINT_ATTR
 
 
 def section_fingerprints(spec: SearchSpec, benchmark_fingerprint: str) -> dict[str, str]:
@@ -51,10 +48,10 @@ def open_study(
     created = _study_id(storage, study_name) is None
     study = optuna.create_study(storage=storage, study_name=study_name, sampler=sampler, pruner=pruner,
                                 directions=spec.directions, load_if_exists=True)
-    if FINGERPRINT_ATTR not in study.user_attrs:
+    if STUDY_FINGERPRINT_ATTR not in study.user_attrs:
         study.set_user_attr(SECTIONS_ATTR, sections)
         study.set_user_attr(SPEC_ATTR, spec.model_dump(mode="json"))
-        study.set_user_attr(FINGERPRINT_ATTR, fingerprint)
+        study.set_user_attr(STUDY_FINGERPRINT_ATTR, fingerprint)
     return study, created
 
 
@@ -64,7 +61,7 @@ def check_compatible(storage: optuna.storages.BaseStorage, study_name: str, sect
     if study_id is None:
         return
     attrs = storage.get_study_user_attrs(study_id)
-    theirs = attrs.get(FINGERPRINT_ATTR)
+    theirs = attrs.get(STUDY_FINGERPRINT_ATTR)
     if theirs is None:
         if storage.get_all_trials(study_id, deepcopy=False):
             raise ConfigError("--study", "", f"study {study_name!r} already exists in this storage and was not "

@@ -15,11 +15,11 @@ import optuna
 from archon.search.export import rebuild_system, write_system
 from archon.search.final_eval import final_evaluation
 from archon.search.leaderboard import best_trial, build_leaderboard, describe, pareto_trials
-from archon.search.objective import is_infeasible, summary_of
-from archon.search.plots import save_plots
-from archon.search.power_ranking import single_model_system
+from archon.search.plots import save_coverage_plot, save_plots
+from archon.search.pruning import audit_pruning, pruning_report
 from archon.search.rundir import RunDir
 from archon.search.runner import SearchOutcome
+from archon.search.trial_attrs import is_infeasible, summary_of
 
 SUMMARY_FILE = "summary.json"
 
@@ -48,13 +48,16 @@ def summarize(outcome: SearchOutcome, *, final: bool = True, plots: bool = True,
         front = pareto_trials(study)
         if front:
             summary["pareto"] = [_export_front(study, t, rundir, spec.name) for t in front]
-        if final:
-            single = single_model_system(spec, outcome.ranking.best, outcome.ranking.temperature)
-            summary["final"] = final_evaluation(ctx, system, best.number, single, outcome.ranking.best,
-                                                progress=progress)
-            rundir.final_report.write_text(json.dumps(summary["final"], indent=2) + "\n", encoding="utf-8")
+    summary["pruning"] = pruning_report(study, len(ctx.dev_items))
+    if spec.search.audit_pruning and best is not None:
+        summary["pruning"]["audit"] = audit_pruning(ctx, study, best)
+    if best is not None and final:
+        summary["final"] = final_evaluation(ctx, system, best.number, outcome.ranking, progress=progress)
+        rundir.final_report.write_text(json.dumps(summary["final"], indent=2) + "\n", encoding="utf-8")
     if plots:
         summary["plots"] = save_plots(study, spec.objectives, rundir.plots)
+        if coverage := (summary.get("final") or {}).get("coverage"):
+            summary["plots"]["coverage"] = save_coverage_plot(coverage, rundir.plots / "coverage.png")
     (rundir.path / SUMMARY_FILE).write_text(json.dumps(summary, indent=2, default=str) + "\n", encoding="utf-8")
     outcome.summary = summary
     return summary

@@ -71,6 +71,13 @@ class Benchmark:
             self._scorer = self.make_scorer()
         return self._scorer
 
+    def scorer_for(self, *, client: Any = None, sandbox: Any = None) -> Scorer:
+        """The scorer, using the run's model client and sandbox where it needs them (a judge's
+        calls then share the run's cache and accounting; a code scorer's runs are recorded)."""
+        scorer = self.scorer
+        bind = getattr(scorer, "with_resources", None)
+        return scorer if bind is None else bind(client=client, sandbox=sandbox)  # type: ignore[no-any-return]
+
     def fingerprint(self) -> str:
         """Hash of everything that determines a score, except the system under test."""
         payload = {

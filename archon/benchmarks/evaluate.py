@@ -60,13 +60,15 @@ async def evaluate(
     out_dir: str | Path,
     resume: bool = True,
     progress: bool = True,
+    scorer: Scorer | None = None,
 ) -> EvalReport:
+    """``scorer``: the benchmark's scorer bound to the run's client and sandbox (default: its own)."""
     if concurrency < 1:
         raise ValueError(f"`concurrency >= 1` must hold, but got concurrency={concurrency}")
     ids = [item.id for item in items]
     if len(set(ids)) != len(ids):
         raise ValueError("item ids must be unique: results are matched to items by id")
-    scorer = benchmark.scorer  # built first: a missing judge model fails before any call is made
+    scorer = scorer or benchmark.scorer  # built first: a missing judge model fails before any call is made
     fingerprint = run_fingerprint(system, benchmark)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -120,6 +120,7 @@ def build_graph(spec: SystemSpecBase) -> tuple[SystemGraph | None, list[tuple[li
             consumer_types=tuple(nodes[c].type for c in dag.successors(node_id)),
             is_output=node_id == output,
             max_input_candidates=n_in,
+            inputs_write_tests=any(nodes[s].writes_tests for s in inputs[node_id]),
         )
         if nodes[node_id].needs_inputs and not nodes[node_id].source and not inputs[node_id]:
             continue  # its missing inputs are reported already; its own rules would only echo that

@@ -33,11 +33,15 @@ CREATE TABLE IF NOT EXISTS responses (
     completion_tokens INTEGER NOT NULL,
     cost_usd REAL NOT NULL,
     latency_s REAL NOT NULL,
-    created REAL NOT NULL
+    created REAL NOT NULL,
+    finish_reason TEXT
 )
 """
+# Columns added after the first release: caches made before them gain the column (NULL there).
+ADDED_COLUMNS = {"finish_reason": "TEXT"}
 
-_Row = tuple[str, str, str, int, int, float, float, float]
+_Row = tuple[str, str, str, int, int, float, float, float, str | None]
+_SELECT = "SELECT model, text, prompt_tokens, completion_tokens, cost_usd, latency_s, finish_reason FROM responses"
 
 
 class ResponseCache:
@@ -59,16 +63,13 @@ class ResponseCache:
         with self._lock:
             row = self._pending.get(key)
             if row is not None:
-                return Completion(row[2], row[1], row[3], row[4], row[5], row[6], cached=True)
-            found = self._connection().execute(
-                "SELECT model, text, prompt_tokens, completion_tokens, cost_usd, latency_s "
-                "FROM responses WHERE key = ?",
-                (key,),
-            ).fetchone()
+                return Completion(row[2], row[1], row[3], row[4], row[5], row[6], cached=True, finish_reason=row[8])
+            found = self._connection().execute(f"{_SELECT} WHERE key = ?", (key,)).fetchone()
         if found is None:
             return None
-        model, text, prompt_tokens, completion_tokens, cost, latency = found
-        return Completion(text, model, prompt_tokens, completion_tokens, cost, latency, cached=True)
+        model, text, prompt_tokens, completion_tokens, cost, latency, finish = found
+        return Completion(text, model, prompt_tokens, completion_tokens, cost, latency, cached=True,
+                          finish_reason=finish)
 
     def put(self, key: str, completion: Completion) -> None:
         now = time.time()
@@ -81,6 +82,7 @@ class ResponseCache:
             completion.cost_usd,
             completion.latency_s,
             now,
+            completion.finish_reason,
         )
         with self._lock:
             self._connection()
@@ -132,6 +134,10 @@ class ResponseCache:
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA busy_timeout=60000")
             conn.execute(SCHEMA)
+            present = {row[1] for row in conn.execute("PRAGMA table_info(responses)")}
+            for column, kind in ADDED_COLUMNS.items():
+                if column not in present:
+                    conn.execute(f"ALTER TABLE responses ADD COLUMN {column} {kind}")
             self._conn = conn
             _open_caches.add(self)
         return self._conn
@@ -144,7 +150,7 @@ class ResponseCache:
         rows = list(self._pending.values())
         conn.execute("BEGIN")
         try:
-            conn.executemany("INSERT OR REPLACE INTO responses VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            conn.executemany("INSERT OR REPLACE INTO responses VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
         except BaseException:
             conn.execute("ROLLBACK")
             raise

@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from archon.errors import ArchonError, ModelCallError
+from archon.errors import ArchonError, ModelCallError, ReplayMiss
 from archon.models.cache import ResponseCache
 from archon.models.providers import ensure_litellm, provider_of
 from archon.models.retry import RetryPolicy, is_retryable
@@ -44,8 +44,12 @@ class ModelClient:
         model_limits: Mapping[str, int] | None = None,
         timeout_s: float = 300.0,
         retry: RetryPolicy | None = None,
+        replay: bool = False,
     ) -> None:
+        """``replay``: every call must be in ``cache`` (a recording); a miss raises ``ReplayMiss``
+        instead of calling the provider."""
         self.cache = cache
+        self.replay = replay
         self.max_concurrency = max_concurrency
         self.per_model_concurrency = per_model_concurrency
         self.model_limits = dict(model_limits or {})
@@ -62,6 +66,10 @@ class ModelClient:
         if self.cache is not None and (hit := self.cache.get(key)) is not None:
             self.counters["cache_hits"] += 1
             return hit
+        if self.replay:
+            asked = next((m["content"] for m in reversed(request.messages) if m.get("role") != "assistant"), "")
+            raise ReplayMiss("model call", f"{request.model}, sample {request.sample_index}, key {key[:12]}, "
+                             f"prompt starting {' '.join(str(asked).split())[:70]!r}")
         limits = self._loop_limits()
         while (pending := limits.inflight.get(key)) is not None:
             # The same request is already on its way: wait for it rather than pay twice.
@@ -140,13 +148,15 @@ class ModelClient:
             response = await asyncio.wait_for(call, timeout=self.timeout_s)
         latency = time.perf_counter() - start
         usage = getattr(response, "usage", None)
+        choice = response.choices[0]
         return Completion(
-            text=response.choices[0].message.content or "",
+            text=choice.message.content or "",
             model=request.model,
             prompt_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),
             completion_tokens=int(getattr(usage, "completion_tokens", 0) or 0),
             cost_usd=_cost(litellm, response, provider),
             latency_s=latency,
+            finish_reason=_finish_reason(choice),
         )
 
     def _model_limit(self, model: str) -> int:
@@ -212,6 +222,12 @@ def _cost(litellm: Any, response: Any, provider: str) -> float:
         return float(litellm.completion_cost(completion_response=response) or 0.0)
     except Exception:  # models missing from litellm's cost map: cost unknown, counted as 0
         return 0.0
+
+
+def _finish_reason(choice: Any) -> str | None:
+    """litellm's finish reason, in OpenAI's words ("stop", "length"...); None when absent."""
+    reason = getattr(choice, "finish_reason", None)
+    return str(reason) if reason else None
 
 
 def _describe(exc: BaseException) -> str:

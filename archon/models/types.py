@@ -47,6 +47,13 @@ class Completion:
     cost_usd: float = 0.0
     latency_s: float = 0.0
     cached: bool = False
+    #: "stop" (the answer ended by itself or at a stop sequence), "length" (cut at max_tokens),
+    #: or None where the provider did not say (responses cached before this was recorded).
+    finish_reason: str | None = None
+
+    @property
+    def truncated(self) -> bool:
+        return self.finish_reason == "length"
 
 
 SECRET_MARKERS = ("key", "token", "secret", "password", "authorization", "credential")

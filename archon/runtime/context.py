@@ -15,6 +15,7 @@ from archon.runtime.usage import Usage
 if TYPE_CHECKING:
     from archon.config.graph import SystemGraph
     from archon.models.client import ModelClient
+    from archon.sandbox.unit_tests import CodeRunner
 
 
 @dataclass(frozen=True)
@@ -39,19 +40,31 @@ class CallRecord:
     completion_tokens: int
     latency_s: float
     params: dict[str, Any]
+    finish_reason: str | None = None
 
 
 class NodeContext:
     def __init__(
-        self, node_id: str, query: str, graph: SystemGraph, client: ModelClient, usage: Usage
+        self, node_id: str, query: str, graph: SystemGraph, client: ModelClient, usage: Usage,
+        sandbox: CodeRunner | None = None,
     ) -> None:
         self.node_id = node_id
         self.query = query
         self.graph = graph
         self.client = client
         self.usage = usage
+        self._sandbox = sandbox
         self.records: list[CallRecord] = []
         self.errors: list[str] = []
+
+    @property
+    def sandbox(self) -> CodeRunner:
+        """Where generated code runs: the run's sandbox (cached for searches), else the default."""
+        if self._sandbox is None:
+            from archon.sandbox.default import get_sandbox
+
+            self._sandbox = get_sandbox()
+        return self._sandbox
 
     def request(self, call: Call) -> ModelRequest:
         cfg = self.graph.resolve_model(call.model)
@@ -99,7 +112,7 @@ class NodeContext:
             CallRecord(
                 model=request.model,
                 sample_index=request.sample_index,
-                prompt=request.messages[-1]["content"],
+                prompt=_last_prompt(request.messages),
                 response=completion.text if completion else None,
                 error=error,
                 cached=completion.cached if completion else False,
@@ -107,5 +120,12 @@ class NodeContext:
                 completion_tokens=completion.completion_tokens if completion else 0,
                 latency_s=latency,
                 params=redact(request.params),
+                finish_reason=completion.finish_reason if completion else None,
             )
         )
+
+
+def _last_prompt(messages: Sequence[Message]) -> str:
+    """The last message the model was asked to answer (not a prefilled start of its own answer)."""
+    asked = [m for m in messages if m.get("role") != "assistant"] or list(messages)
+    return str(asked[-1]["content"])

@@ -26,6 +26,7 @@ from archon.layers.base import Candidate, NodeInputs, NodeOutput
 from archon.models.client import ModelClient
 from archon.runtime.context import NodeContext
 from archon.runtime.usage import Usage
+from archon.sandbox.unit_tests import CodeRunner
 
 
 @dataclass
@@ -53,7 +54,9 @@ class RunResult:
         }
 
 
-async def run_query(graph: SystemGraph, query: str, client: ModelClient) -> RunResult:
+async def run_query(
+    graph: SystemGraph, query: str, client: ModelClient, sandbox: CodeRunner | None = None
+) -> RunResult:
     usage = Usage()
     trace: dict[str, dict[str, Any]] = {}
     errors: list[str] = []
@@ -63,7 +66,7 @@ async def run_query(graph: SystemGraph, query: str, client: ModelClient) -> RunR
     async def run_node(node_id: str) -> NodeOutput:
         technique = graph.nodes[node_id]
         inputs = NodeInputs(tuple(await asyncio.gather(*(tasks[src] for src in graph.inputs[node_id]))))
-        ctx = NodeContext(node_id, query, graph, client, usage)
+        ctx = NodeContext(node_id, query, graph, client, usage, sandbox)
         node_start = time.perf_counter()
         entry: dict[str, Any] = {"node": node_id, "type": technique.type, "inputs": list(graph.inputs[node_id])}
         trace[node_id] = entry

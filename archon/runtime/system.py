@@ -18,6 +18,7 @@ from archon.models.client import ModelClient, default_cache_path
 from archon.models.retry import RetryPolicy
 from archon.runtime.executor import RunResult, run_query
 from archon.runtime.usage import Usage
+from archon.sandbox.unit_tests import CodeRunner
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schema" / "system.schema.json"
 
@@ -40,20 +41,23 @@ class System:
         self._client: ModelClient | None = None
         self._cache: ResponseCache | str | Path | bool = True
         self._checked = False
+        self.sandbox: CodeRunner | None = None  # None: the machine's default sandbox, uncached
 
     @classmethod
     def load(cls, source: Any, *, cache: bool | str | Path | ResponseCache = True,
-             client: ModelClient | None = None) -> System:
+             client: ModelClient | None = None, sandbox: CodeRunner | None = None) -> System:
         """Load from a YAML/JSON path, YAML text, a dict or a SystemSpec.
 
         ``cache``: True for the shared on-disk cache, False for none, or a path/cache.
         ``client``: use this client (its cache and limits) instead of building one.
+        ``sandbox``: where generated code runs (default: the machine's best sandbox).
         """
         spec, name, _ = load_system_spec(source)
         graph = check_graph(spec, name)
         system = cls(spec, graph, name)
         system._client = client
         system._cache = cache
+        system.sandbox = sandbox
         return system
 
     @property
@@ -97,9 +101,9 @@ class System:
 
     # -- running ---------------------------------------------------------------------------
     async def arun(self, query: str) -> RunResult:
-        if not self._checked:
+        if not self._checked and not self.client.replay:  # a replay needs no model, only its recording
             self.check_models_available()
-        return await run_query(self.graph, query, self.client)
+        return await run_query(self.graph, query, self.client, self.sandbox)
 
     def check_models_available(self) -> None:
         """Fail fast, with the command to fix it, if a local model is not pulled yet

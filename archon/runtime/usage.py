@@ -20,6 +20,7 @@ class UsageStats:
     completion_tokens: int = 0
     cost_usd: float = 0.0
     latency_s: float = 0.0  # summed call latency (not wall time)
+    truncated: int = 0  # completions cut off at max_tokens (cached ones included)
 
     @property
     def requests(self) -> int:
@@ -36,6 +37,7 @@ class UsageStats:
         # Tokens are counted either way: they are what the architecture consumes.
         self.prompt_tokens += completion.prompt_tokens
         self.completion_tokens += completion.completion_tokens
+        self.truncated += completion.truncated
 
     def merge(self, other: UsageStats) -> None:
         for name, value in asdict(other).items():

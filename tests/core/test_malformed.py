@@ -11,7 +11,7 @@ import pytest
 import archon
 from archon.errors import ArchonError, ConfigError, ConfigErrors
 
-TECHNIQUES = "critique, fuse, generate, rank, unit_test_evaluate, unit_test_generate, verify, vote"
+TECHNIQUES = "critique, example_tests, fuse, generate, rank, unit_test_evaluate, unit_test_generate, verify, vote"
 
 # (case id, file text, line or None, location, substrings the message must contain)
 CASES: list[tuple[str, str, int | None, str, list[str]]] = [
@@ -122,7 +122,7 @@ CASES: list[tuple[str, str, int | None, str, list[str]]] = [
         "unit-test-evaluate-without-generator",
         "name: t\nnodes:\n  - {id: gen, type: generate, models: [fake/a], samples: 2}\n"
         "  - {id: judge, type: unit_test_evaluate, model: fake/a}\n",
-        4, "nodes[1]", ["needs a unit_test_generate node among its inputs"],
+        4, "nodes[1]", ["needs a node that writes tests (unit_test_generate or example_tests) among its inputs"],
     ),
     (
         "unit-test-generate-feeding-fuse",

@@ -15,8 +15,8 @@ import pytest
 from optuna.trial import TrialState
 
 from archon.errors import ConfigError
-from archon.search.objective import is_evaluated
 from archon.search.storage import open_storage
+from archon.search.trial_attrs import is_evaluated
 from tests.search.search_helpers import SearchFactory, fork_cli
 
 POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"

@@ -10,7 +10,7 @@ import yaml
 from archon.cli.main import main
 from archon.errors import ArchonError, ConfigError, UnknownNameError
 from archon.search import run_search
-from archon.search.objective import is_evaluated
+from archon.search.trial_attrs import is_evaluated
 from tests.search.search_helpers import SearchFactory
 
 

@@ -7,7 +7,8 @@ import ast
 from archon.benchmarks.code.task import CodeTask
 from archon.benchmarks.types import Item, Score
 from archon.errors import ArchonError
-from archon.sandbox import Sandbox, extract_python_code, get_sandbox
+from archon.sandbox import extract_python_code, get_sandbox
+from archon.sandbox.unit_tests import CodeRunner
 
 
 class CodeTestsScorer:
@@ -20,16 +21,22 @@ class CodeTestsScorer:
 
     name = "code-tests"
 
-    def __init__(self, sandbox: Sandbox | None = None, *, timeout_s: float = 20, memory_mb: int = 512) -> None:
+    def __init__(self, sandbox: CodeRunner | None = None, *, timeout_s: float = 20, memory_mb: int = 512) -> None:
         self._sandbox = sandbox
         self.timeout_s = timeout_s
         self.memory_mb = memory_mb
 
     @property
-    def sandbox(self) -> Sandbox:
+    def sandbox(self) -> CodeRunner:
         if self._sandbox is None:
             self._sandbox = get_sandbox()
         return self._sandbox
+
+    def with_resources(self, *, client: object = None, sandbox: CodeRunner | None = None) -> CodeTestsScorer:
+        """This scorer running its programs in ``sandbox`` (the run's, e.g. a recorded one)."""
+        if sandbox is None:
+            return self
+        return CodeTestsScorer(sandbox, timeout_s=self.timeout_s, memory_mb=self.memory_mb)
 
     async def score(self, item: Item, answer: str) -> Score:
         task = item.reference

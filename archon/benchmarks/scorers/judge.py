@@ -62,6 +62,12 @@ class JudgeScorer:
             self._client = get_client()
         return self._client
 
+    def with_resources(self, *, client: Any = None, sandbox: Any = None) -> JudgeScorer:
+        """This judge making its calls through ``client`` (the run's cache, limits and accounting)."""
+        if client is None:
+            return self
+        return JudgeScorer(self.model, self.format, self.params, client=client)
+
     def judge_format(self, item: Item) -> JudgeFormat:
         name = self.format or str(item.meta.get("judge_format") or "arena-hard")
         return JUDGE_FORMATS.get(name, JUDGE_FORMATS["arena-hard"])
