@@ -15,6 +15,7 @@ then keeps the candidates' order.
 from __future__ import annotations
 
 import ast
+import builtins
 import re
 from typing import Any, Literal
 
@@ -27,7 +28,11 @@ from archon.runtime.context import NodeContext
 _CODE_BLOCK = re.compile(r"```(?:python|py|python3)?[ \t]*\n(.*?)```", re.DOTALL)
 _DEFINED = re.compile(r"^\s*(?:async\s+)?def\s+([A-Za-z_]\w*)\s*\(", re.MULTILINE)
 # "call OP expected" with the arrows and words task writers use.
-_ARROW = re.compile(r"\s*(?:==>|=>|==|->|➞|→|\breturns\b|\bshould return\b|\bgives\b)\s*")
+_ARROW = re.compile(r"\s*(?:==>|=>|==|->|➞|→|\breturns\b|\bshould return\b|\bgives\b)\s*|\s+=\s+")
+# "For lst = [1, 2] the output should be 3" (keyword arguments, then the value).
+_FOR_OUTPUT = re.compile(r"^\s*For\s+(.+?),?\s+the\s+(?:output|result)\s+should\s+be\s+(.+?)\s*$", re.IGNORECASE)
+# Task writers from other languages spell the booleans their way.
+_BOOLEANS = {"true": "True", "false": "False"}
 _LEAD = re.compile(r"^\s*(?:[*\-•]\s+|for\s+|e\.g\.\s*|example\s*\d*\s*:\s*|examples?\s*:\s*)", re.IGNORECASE)
 
 
@@ -46,7 +51,8 @@ def example_tests(query: str, limit: int = 10) -> list[str]:
     found: list[str] = []
     lines = text.splitlines()
     for i, line in enumerate(lines):
-        test = _doctest(lines, i, functions) or _arrow(line, functions) or _input_output(lines, i, functions)
+        test = (_doctest(lines, i, functions) or _arrow(line, functions) or _input_output(lines, i, functions)
+                or _for_output(line, functions))
         if test and test not in found:
             found.append(test)
     return found[:limit]
@@ -64,12 +70,12 @@ def _doctest(lines: list[str], i: int, functions: set[str]) -> str | None:
         j += 1
     source = _without_comment(source)
     expected = lines[j].strip() if j < len(lines) else ""
-    if not expected or expected.startswith(">>>"):
-        # ">>> f(1) == 2" states its own check; a bare call with nothing shown checks nothing.
-        return _assert_true(source, functions) if _ARROW.search(source) and "==" in source else None
-    if "==" in source or (expected in ("True", "False") and _has_comparison(source)):
-        return _assert_true(source, functions) if expected == "True" else None
-    return _assert_equal(source, expected, functions)
+    if expected.startswith((">>>", '"""', "'''")):
+        expected = ""
+    if _has_comparison(source):
+        # ">>> f(1) == 2" states its own check (shown as True, or not shown at all).
+        return _assert_true(source, functions) if expected in ("", "True") else None
+    return _assert_equal(source, expected, functions) if expected else None
 
 
 def _arrow(line: str, functions: set[str]) -> str | None:
@@ -98,8 +104,17 @@ def _input_output(lines: list[str], i: int, functions: set[str]) -> str | None:
     return _assert_equal(f"{function}({match.group(1).strip()})", output.split(":", 1)[-1].strip(), functions)
 
 
+def _for_output(line: str, functions: set[str]) -> str | None:
+    match = _FOR_OUTPUT.match(line)
+    if not match or len(functions) != 1:
+        return None
+    (function,) = functions
+    return _assert_equal(f"{function}({match.group(1)})", match.group(2).rstrip("."), functions)
+
+
 def _assert_equal(call: str, expected: str, functions: set[str]) -> str | None:
     call, expected = _without_comment(call), _without_comment(expected)
+    expected = _BOOLEANS.get(expected, expected)
     if not _calls_defined(call, functions):
         return None
     value = _literal(expected)
@@ -121,15 +136,20 @@ def _assert_true(source: str, functions: set[str]) -> str | None:
 
 
 def _calls_defined(expression: str, functions: set[str]) -> bool:
+    """The expression calls a function the query defines, and names nothing else but builtins
+    (``is_happy(abc)`` in a docstring means the string "abc"; as code it is a NameError)."""
     try:
         tree = ast.parse(expression, mode="eval")
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
-    return any(isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in functions
-               for node in ast.walk(tree))
+    names = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+    calls_one = any(isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in functions
+                    for node in ast.walk(tree))
+    return calls_one and all(name in functions or name in _BUILTINS for name in names)
 
 
 _MISSING = object()
+_BUILTINS = frozenset(dir(builtins))
 
 
 def _literal(text: str) -> Any:
@@ -150,7 +170,11 @@ def _has_float(value: Any) -> bool:
 
 
 def _has_comparison(source: str) -> bool:
-    return any(op in source for op in ("==", "!=", "<", ">", " in ", " is "))
+    try:
+        tree = ast.parse(source, mode="eval")
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return isinstance(tree.body, ast.Compare)
 
 
 def _without_comment(text: str) -> str:

@@ -80,7 +80,7 @@ def coverage_analysis(
         })
     return {
         "items": len(correct), "samples": n, "sampled_nodes": sampled, "fixed_nodes": fixed,
-        "pass_at_k_of": sampled[0], "baseline": baseline.score, "rows": rows,
+        "pass_at_k_of": _models_of(best, sampled[0]), "baseline": baseline.score, "rows": rows,
     }
 
 
@@ -101,6 +101,11 @@ async def _score_candidates(ctx: SearchContext, best: dict[str, Any], items: Seq
         return item.id, verdicts
 
     return dict(await asyncio.gather(*(one(item) for item in items if not item.meta.get("load_error"))))
+
+
+def _models_of(system: dict[str, Any], node_id: str) -> str:
+    node = next(n for n in system["nodes"] if n["id"] == node_id)
+    return "+".join(node.get("models", [node_id]))
 
 
 def _mean(values: Any) -> float:

@@ -17,6 +17,7 @@ from optuna.trial import FrozenTrial, TrialState
 from archon.search.trial_attrs import (
     DUPLICATE_ATTR,
     FINGERPRINT_ATTR,
+    SEEDED_ATTR,
     SYSTEM_ATTR,
     is_infeasible,
     summary_of,
@@ -33,6 +34,7 @@ class Row:
     latency_s: float
     architecture: str
     pareto: bool = False
+    seeded: str | None = None  # the warm-start entry that queued it
 
 
 @dataclass
@@ -83,6 +85,7 @@ def build_leaderboard(study: optuna.Study, objectives: Sequence[str], top: int =
             trial=t.number, score=t.values[0], calls=float(s.get("calls", 0.0)), tokens=float(s.get("tokens", 0.0)),
             cost_usd=float(s.get("cost_usd", 0.0)), latency_s=float(s.get("latency_s", 0.0)),
             architecture=describe(t.user_attrs.get(SYSTEM_ATTR) or {}), pareto=t.number in front,
+            seeded=t.user_attrs.get(SEEDED_ATTR),
         ))
     board.rows = board.rows[:top]
     return board
@@ -99,7 +102,7 @@ def _kind(t: FrozenTrial) -> str:
 def describe(system: dict[str, Any]) -> str:
     """A one-line sketch: "3×qwen + 3×smol → critique(qwen) → rank(qwen, top 2) → fuse(qwen)"."""
     nodes = system.get("nodes") or []
-    gens = [f"{n.get('samples', 1)}×{'+'.join(n['models'])}" for n in nodes if n.get("type") == "generate"]
+    gens = [_generator(n) for n in nodes if n.get("type") == "generate"]
     parts = [" + ".join(gens)] if gens else []
     for n in nodes:
         kind = n.get("type")
@@ -120,6 +123,15 @@ def describe(system: dict[str, Any]) -> str:
     return " → ".join(parts)
 
 
+def _generator(node: dict[str, Any]) -> str:
+    models = "+".join(node["models"])
+    samples = int(node.get("samples", 1))
+    if samples == 1 and node.get("temperature") == 0:
+        return f"greedy {models}"
+    temperature = node.get("temperature", 0.7)
+    return f"{samples}×{models}" + (f" (T {temperature:g})" if temperature not in (None, 0.7) else "")
+
+
 def render(board: Leaderboard, console: Any, title: str = "Leaderboard") -> None:
     from rich.table import Table
 
@@ -134,8 +146,8 @@ def render(board: Leaderboard, console: Any, title: str = "Leaderboard") -> None
     table.add_column("latency", justify="right")
     table.add_column("architecture")
     for i, r in enumerate(board.rows, start=1):
-        cells = [str(i), str(r.trial) + (" *" if r.pareto else ""), f"{r.score:.3f}", f"{r.calls:.1f}",
-                 f"{r.tokens:.0f}"]
+        cells = [str(i), str(r.trial) + (" *" if r.pareto else "") + (" w" if r.seeded else ""), f"{r.score:.3f}",
+                 f"{r.calls:.1f}", f"{r.tokens:.0f}"]
         if "cost_usd" in board.objectives:
             cells.append(f"{r.cost_usd:.5f}")
         cells += [f"{r.latency_s:.2f}s", r.architecture]
@@ -148,4 +160,6 @@ def render(board: Leaderboard, console: Any, title: str = "Leaderboard") -> None
         line += f", {c['running']} running, {c['waiting']} waiting"
     if any(r.pareto for r in board.rows):
         line += "   (* on the Pareto front)"
+    if any(r.seeded for r in board.rows):
+        line += "   (w: queued by the warm start)"
     console.print(line)

@@ -67,7 +67,7 @@ def save_coverage_plot(coverage: dict[str, Any], path: Path) -> str:
     ks = [r["k"] for r in rows]
     figure, axes = plt.subplots(figsize=(6.4, 4.2))
     axes.plot(ks, [100 * r["coverage"] for r in rows], "o-", label="coverage (some candidate correct)")
-    axes.plot(ks, [100 * r["pass_at_k"] for r in rows], "s--", label=f"pass@k, {coverage['pass_at_k_of']}")
+    axes.plot(ks, [100 * r["pass_at_k"] for r in rows], "s--", label=f"pass@k of {coverage['pass_at_k_of']}'s samples")
     axes.plot(ks, [100 * r["selected"] for r in rows], "D-", label="selected by the system")
     axes.axhline(100 * coverage["baseline"], color="grey", linestyle=":", label="best single model, greedy")
     axes.set_xscale("log", base=2)

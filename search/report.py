@@ -75,3 +75,81 @@ def render_final(final: dict[str, Any], console: Any) -> None:
 
 def _pct(value: float | None) -> str:
     return "-" if value is None else f"{value * 100:.1f}%"
+
+
+def markdown_report(summary: dict[str, Any], board: Leaderboard, description: str | None = None) -> str:
+    """The results as Markdown (report.md): the held-out table first, then how the search got there."""
+    lines = [f"# Search `{summary['search']}`", ""]
+    if description:
+        lines += [description, ""]
+    final: dict[str, Any] = summary.get("final") or {}
+    if final and "skipped" not in final:
+        lines += _final_markdown(final)
+    if coverage := final.get("coverage"):
+        lines += _coverage_markdown(coverage)
+    ranking = summary["power_ranking"]
+    first: dict[str, Any] = next(iter(ranking["results"].values()), {})
+    items = first.get("items", "?")
+    lines += [f"## The search (dev split, {items} items)", "",
+              "Power ranking, each model alone, greedy:", "", "| model | dev score | tokens/query |", "|---|---|---|"]
+    for alias in ranking["order"]:
+        r = ranking["results"][alias]
+        lines.append(f"| {alias} | {_pct(r['score'])} | {r.get('tokens', 0):.0f} |")
+    lines += ["", "Leaderboard (distinct architectures, best first; w = queued by the warm start):", "",
+              "| # | trial | dev score | calls/query | tokens/query | architecture |", "|---|---|---|---|---|---|"]
+    for i, row in enumerate(board.rows, start=1):
+        lines.append(f"| {i} | {row.trial}{' w' if row.seeded else ''} | {_pct(row.score)} | {row.calls:.1f} | "
+                     f"{row.tokens:.0f} | {row.architecture} |")
+    c = board.counts
+    lines += ["", f"Trials: {c['complete']} completed, {c['pruned']} pruned, {c['infeasible']} over budget (never "
+              f"run), {c['duplicate']} repeats, {c['fail']} failed."]
+    if pruning := summary.get("pruning"):
+        lines.append(f"Pruning saved {pruning['saved_share'] * 100:.0f}% of the item evaluations "
+                     f"({pruning['item_evaluations']} of {pruning['item_evaluations_unpruned']}).")
+        if (audit := pruning.get("audit")) and audit["trials"]:
+            verdict = ("the same best architecture" if audit["same_best"]
+                       else f"a different best: trial {audit['would_have_won']}")
+            lines.append(f"Scoring all {len(audit['trials'])} pruned architectures on every dev item, an unpruned "
+                         f"search over the same trials would have found {verdict}.")
+    return "\n".join(lines) + "\n"
+
+
+def _final_markdown(final: dict[str, Any]) -> list[str]:
+    best, single = final["best"], final["single"]
+    lines = [f"## Held-out test split ({final['items']} items, never seen by the search)", "",
+             "| system | score | 95% CI | calls/query | tokens/query | truncated |", "|---|---|---|---|---|---|"]
+
+    def row(label: str, r: dict[str, Any]) -> str:
+        return (f"| {label} | {_pct(r['score'])} | [{_pct(r['low'])}, {_pct(r['high'])}] | "
+                f"{r['calls_per_query']:.1f} | {r['tokens_per_query']:.0f} | {r.get('truncated', 0)} |")
+
+    lines.append(row(f"best architecture (trial {best['trial']}): {best.get('architecture', best['system'])}", best))
+    lines.append(row(f"baseline: best single model on dev, {single['model']} alone (greedy)", single))
+    for alias, r in (final.get("models") or {}).items():
+        if alias != single["model"]:
+            lines.append(row(f"{alias} alone (greedy)", r))
+    c = final["comparison"]
+    lines.append("")
+    if final.get("same_system"):
+        lines.append("The best architecture is the best single model alone: no architecture beat it on dev.")
+    elif c["difference"] is not None:
+        lines.append(f"Paired difference, best minus baseline: **{c['difference'] * 100:+.1f} points**, 95% CI "
+                     f"[{c['low'] * 100:+.1f}, {c['high'] * 100:+.1f}] over {c['n']} items "
+                     f"({'significant' if c['significant'] else 'not significant'}); the best is right where the "
+                     f"baseline is wrong on {c['best_better']} items, wrong where it is right on "
+                     f"{c['single_better']}, and agrees on {c['ties']}.")
+    return [*lines, ""]
+
+
+def _coverage_markdown(coverage: dict[str, Any]) -> list[str]:
+    lines = [f"## Coverage against selection (test split, {coverage['items']} items)", "",
+             f"Coverage: some candidate of the system at k samples per model is correct. pass@k: unbiased, from "
+             f"{coverage['samples']} samples of {coverage['pass_at_k_of']}. Selected: what the system answers with k "
+             "samples. The gap is what a perfect selector would add.", "",
+             "| k | coverage | pass@k | selected | gap (coverage - selected), 95% CI |", "|---|---|---|---|---|"]
+    for r in coverage["rows"]:
+        lines.append(f"| {r['k']} | {_pct(r['coverage'])} | {_pct(r['pass_at_k'])} | {_pct(r['selected'])} | "
+                     f"{r['gap'] * 100:+.1f} [{r['gap_low'] * 100:+.1f}, {r['gap_high'] * 100:+.1f}] |")
+    lines += ["", f"Best single model, greedy: {_pct(coverage['baseline'])}.", "",
+              "![coverage vs samples](plots/coverage.png)", ""]
+    return lines

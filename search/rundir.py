@@ -68,8 +68,10 @@ class RunDir:
         self.path.mkdir(parents=True, exist_ok=True)
 
     def write_metadata(self, storage_url: str, study: str, spec_text: str | None, source: str) -> None:
+        earlier = self.metadata() if (self.path / RUN_FILE).exists() else {}
         meta = {"storage": redact(storage_url), "study": study, "source": source,
-                "storage_has_password": redact(storage_url) != storage_url}
+                "storage_has_password": redact(storage_url) != storage_url,
+                "sittings": earlier.get("sittings", [])}
         _atomic_write(self.path / RUN_FILE, json.dumps(meta, indent=2) + "\n")
         if spec_text is not None:
             _atomic_write(self.path / "search.yaml", spec_text)
@@ -81,6 +83,13 @@ class RunDir:
                               "pass the --run-dir of an `archon search`")
         data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
         return data
+
+    def add_sitting(self, record: dict[str, Any]) -> None:
+        """Remember one run of `archon search` in this directory (when, how long, what it did):
+        a long search grows over several sittings, and its recording says what each cost."""
+        meta = self.metadata()
+        meta["sittings"] = [*meta.get("sittings", []), record]
+        _atomic_write(self.path / RUN_FILE, json.dumps(meta, indent=2) + "\n")
 
     def log_trial(self, record: dict[str, Any]) -> None:
         # One short line per write: appends from several local workers do not interleave.

@@ -17,11 +17,13 @@ from archon.search.final_eval import final_evaluation
 from archon.search.leaderboard import best_trial, build_leaderboard, describe, pareto_trials
 from archon.search.plots import save_coverage_plot, save_plots
 from archon.search.pruning import audit_pruning, pruning_report
+from archon.search.report import markdown_report
 from archon.search.rundir import RunDir
 from archon.search.runner import SearchOutcome
 from archon.search.trial_attrs import is_infeasible, summary_of
 
 SUMMARY_FILE = "summary.json"
+REPORT_FILE = "report.md"
 
 
 def summarize(outcome: SearchOutcome, *, final: bool = True, plots: bool = True,
@@ -58,7 +60,10 @@ def summarize(outcome: SearchOutcome, *, final: bool = True, plots: bool = True,
         summary["plots"] = save_plots(study, spec.objectives, rundir.plots)
         if coverage := (summary.get("final") or {}).get("coverage"):
             summary["plots"]["coverage"] = save_coverage_plot(coverage, rundir.plots / "coverage.png")
+    if ctx.client.cache is not None:
+        ctx.client.cache.flush()  # the final evaluation's calls are on disk before anyone records them
     (rundir.path / SUMMARY_FILE).write_text(json.dumps(summary, indent=2, default=str) + "\n", encoding="utf-8")
+    (rundir.path / REPORT_FILE).write_text(markdown_report(summary, board, spec.description), encoding="utf-8")
     outcome.summary = summary
     return summary
 

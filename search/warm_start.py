@@ -30,7 +30,7 @@ PRESETS: dict[str, dict[str, Any]] = {
     "unit_tests": {"generators": 1, "samples": MAX, "greedy": True, "final_stage": "unit_test"},
     "best_of_n_vote": {"generators": 1, "samples": MAX, "final_stage": "vote"},
     "rank": {"generators": 1, "samples": MAX, "rank": True},
-    "moa": {"generators": MAX, "fusion_layers": 2, "fusion_width": MAX},
+    "moa": {"generators": MAX, "fusion_layers": MAX, "fusion_width": MAX},
     "general": {"generators": MAX, "samples": MAX, "critique": True, "rank": True, "fusion_layers": 1},
 }
 
@@ -81,12 +81,12 @@ def entry_params(wanted: dict[str, Any], spec: SearchSpec, ranking: Sequence[str
 
 
 def cheapest(values: list[Any]) -> Any:
-    """Off, the low end, or the first (best-ranked) choice."""
+    """Off, the low end of a count, or the first choice listed (models: the best-ranked)."""
     if all(isinstance(v, bool) for v in values):
         return False if False in values else values[0]
     if "none" in values:
         return "none"
-    if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+    if all(isinstance(v, int) and not isinstance(v, bool) for v in values):
         return min(values)
     return values[0]
 

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 
 # Order is the order shown in --help.
-COMMANDS = ("run", "validate", "show", "schema", "models", "eval", "search", "report")
+COMMANDS = ("run", "validate", "show", "schema", "models", "eval", "search", "report", "record", "replay")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -44,12 +44,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 0
-    from archon.errors import ArchonError
+    from archon.errors import ArchonError, ReplayMiss
 
     try:
         result: int = args.func(args)
         return result
-    except ArchonError as exc:
+    except (ArchonError, ReplayMiss) as exc:
         if args.debug:
             raise
         from archon.cli.output import print_error

@@ -68,6 +68,9 @@ def run(args: argparse.Namespace) -> int:
 
     if status is not None:
         status.start()
+    import time
+
+    started, started_at = time.perf_counter(), time.strftime("%Y-%m-%dT%H:%M:%S%z")
     try:
         outcome = run_search(
             args.definition, storage=args.storage, study_name=args.study, n_trials=args.n_trials,
@@ -85,6 +88,14 @@ def run(args: argparse.Namespace) -> int:
 
     say("summarizing: leaderboard, export, plots" + ("" if args.no_final else ", held-out test evaluation"))
     summary = summarize(outcome, final=not args.no_final, progress=err.is_terminal)
+    from archon.search.rundir import RunDir
+    from archon.search.trial_attrs import is_evaluated
+
+    RunDir(outcome.run_dir).add_sitting({
+        "started": started_at, "wall_s": round(time.perf_counter() - started, 1),
+        "provider_calls": outcome.provider_calls, "final": not args.no_final,
+        "evaluated_trials": sum(is_evaluated(t) for t in outcome.study.get_trials(deepcopy=False)),
+    })
     out = console()
     render_summary(summary, build_leaderboard(outcome.study, summary["objectives"]), out)
     out.print(f"\nrun directory: {outcome.run_dir}   (archon report {outcome.run_dir})")

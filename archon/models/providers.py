@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import os
 import threading
+import warnings
 from typing import Any
 
+UNSTARTED_CALL = r"coroutine '(FakeLLM|LocalLLM)\.acompletion' was never awaited"
 _lock = threading.Lock()
 _litellm: Any = None
 
@@ -26,6 +28,10 @@ def ensure_litellm() -> Any:
         os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
         import litellm
 
+        # litellm runs a custom provider's completion() in a thread, which returns the coroutine
+        # of acompletion() to await. A call cancelled while in that thread (a pruned trial's items
+        # started ahead) leaves the coroutine unstarted: no work was done, so no warning is due.
+        warnings.filterwarnings("ignore", message=UNSTARTED_CALL, category=RuntimeWarning)
         litellm.telemetry = False
         litellm.suppress_debug_info = True
         # Providers differ in what they accept (seed, top_p...): drop what one cannot take.

@@ -98,7 +98,8 @@ def test_unit_test_generate_cannot_be_the_output() -> None:
 
 def test_unit_test_evaluate_needs_a_generator_input() -> None:
     problems = problems_of(GEN + "  - {id: judge, type: unit_test_evaluate, model: fake/a}\n")
-    assert ("nodes[1]", "a unit_test_evaluate node needs a node that writes tests (unit_test_generate or example_tests) among its inputs") in problems
+    assert ("nodes[1]", "a unit_test_evaluate node needs a node that writes tests (unit_test_generate or "
+            "example_tests) among its inputs") in problems
 
 
 def test_unit_test_evaluate_in_llm_mode_needs_a_judge_model() -> None:

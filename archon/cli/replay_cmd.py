@@ -1,0 +1,42 @@
+"""`archon replay RECORDING`: run a recorded search again from its recording alone, and check it.
+
+No model is loaded and nothing is executed: every call and sandbox run comes from the
+recording, the first one it lacks stops the replay with an error, and every trial and the
+final table must come out exactly as recorded.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("replay", help="replay a recorded search exactly and check that it reproduces",
+                       description="Re-run a recorded search and its final evaluation from the recording's calls "
+                       "and sandbox results only; fails on any missing call or execution, or any differing score.")
+    p.add_argument("recording", type=Path, metavar="RECORDING")
+    p.add_argument("--run-dir", type=Path, metavar="DIR",
+                   help="where the replay runs (default: a new temporary folder)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from archon.cli.output import console
+    from archon.search.recording import replay_recording
+
+    err = console(stderr=True)
+    run_dir = args.run_dir or Path(tempfile.mkdtemp(prefix="archon-replay-"))
+    outcome = replay_recording(args.recording, run_dir, say=err.print)
+    out = console()
+    final = outcome.summary.get("final") or {}
+    out.print(f"replayed {outcome.trials} trials into {run_dir}: every trial and the final table match the recording")
+    comparison = final.get("comparison") or {}
+    if comparison.get("difference") is not None:
+        out.print(f"found - single: {comparison['difference'] * 100:+.1f} points, 95% CI "
+                  f"[{comparison['low'] * 100:+.1f}, {comparison['high'] * 100:+.1f}] over {comparison['n']} "
+                  "test items")
+    return 0

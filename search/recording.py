@@ -1,0 +1,270 @@
+"""A recorded search: what anyone needs to replay it exactly, in a folder that lives in git.
+
+    RECORDING/
+      manifest.json       what was recorded: commit, search, trials, sittings and their wall time
+      search.yaml         the search definition as run
+      responses.jsonl     every model response, by cache key (sorted, so a growing recording diffs small)
+      executions.jsonl    every sandbox run's result, by key
+      trials.jsonl        the trials as the search logged them
+      study.db            the optuna study (SQLite)
+      summary.json  final.json  report.md  best_system.yaml  plots/*.png
+      final/<fingerprint>/results.jsonl, report.json    per-item held-out results
+
+``export_recording`` writes it from a run directory. ``replay_recording`` runs the whole
+search and its final evaluation again into a fresh directory, with a client and a sandbox
+that answer only from the recording (the first call or execution it lacks stops the replay
+with ``ReplayMiss``), then checks that every trial and the final table came out the same.
+``restore_recording`` fills a run directory from a recording, so a long search recorded over
+several sittings continues live where the last one stopped.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from archon.errors import ArchonError
+from archon.models.cache import ResponseCache
+from archon.models.types import Completion
+from archon.sandbox.result import ExecutionResult
+from archon.sandbox.store import ExecutionStore
+from archon.search.rundir import RunDir
+
+MANIFEST = "manifest.json"
+RESPONSES = "responses.jsonl"
+EXECUTIONS = "executions.jsonl"
+COPIED = ("search.yaml", "trials.jsonl", "summary.json", "final.json", "report.md", "best_system.yaml")
+COPIED_DIRS = ("plots", "final", "pareto")
+#: What a system's row of the final table must reproduce (provider_calls describes the run: a replay pays none).
+SYSTEM_RESULTS = ("score", "low", "high", "n", "failures", "calls_per_query", "tokens_per_query", "truncated")
+RESPONSE_FIELDS = ("model", "text", "prompt_tokens", "completion_tokens", "cost_usd", "latency_s", "finish_reason")
+
+
+class ReplayMismatch(ArchonError):
+    def __init__(self, differences: list[str]) -> None:
+        super().__init__(differences)
+        self.differences = differences
+
+    def __str__(self) -> str:
+        shown = "\n  - ".join(self.differences[:10])
+        more = f"\n  ... and {len(self.differences) - 10} more" if len(self.differences) > 10 else ""
+        return f"the replay differs from the recording in {len(self.differences)} place(s):\n  - {shown}{more}"
+
+
+def export_recording(run_dir: Path, out: Path) -> dict[str, Any]:
+    """Write (or refresh) the recording of ``run_dir`` in ``out``; returns the manifest."""
+    rundir = RunDir(run_dir)
+    meta = rundir.metadata()
+    out.mkdir(parents=True, exist_ok=True)
+    n_responses = _export_responses(rundir.cache, out / RESPONSES)
+    n_executions = _export_executions(rundir.executions, out / EXECUTIONS)
+    for name in COPIED:
+        if (rundir.path / name).exists():
+            shutil.copy2(rundir.path / name, out / name)
+    for name in COPIED_DIRS:
+        if (rundir.path / name).is_dir():
+            shutil.rmtree(out / name, ignore_errors=True)
+            shutil.copytree(rundir.path / name, out / name)
+    _copy_custom_benchmark(meta.get("source"), out)
+    study_db = rundir.path / "study.db"
+    if study_db.exists():
+        _sqlite_copy(study_db, out / "study.db")
+    trials = _trial_lines(out / "trials.jsonl")
+    manifest = {
+        "search": meta.get("source"), "study": meta.get("study"),
+        "commit": _git_commit(), "responses": n_responses, "executions": n_executions,
+        "trials": len(trials), "evaluated_trials": sum(1 for t in trials if _evaluated(t)),
+        "sittings": meta.get("sittings", []),
+        "live_wall_s": round(sum(s.get("wall_s", 0.0) for s in meta.get("sittings", [])), 1),
+        "final": (out / "final.json").exists(),
+    }
+    (out / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    return manifest
+
+
+def restore_recording(recording: Path, run_dir: Path) -> None:
+    """Put a recording's calls, executions and study into ``run_dir`` (created if needed), so
+    rerunning its search continues from where the recording stopped."""
+    _require(recording)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    import_responses(recording / RESPONSES, ResponseCache(RunDir(run_dir).cache))
+    import_executions(recording / EXECUTIONS, ExecutionStore(RunDir(run_dir).executions))
+    for name in ("study.db", "trials.jsonl", "search.yaml"):
+        if (recording / name).exists() and not (run_dir / name).exists():
+            shutil.copy2(recording / name, run_dir / name)
+
+
+@dataclass
+class ReplayOutcome:
+    run_dir: Path
+    trials: int
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+def replay_recording(recording: Path, run_dir: Path, *, say: Any = None) -> ReplayOutcome:
+    """Run the recorded search again from its recording alone and check it reproduces."""
+    from archon.models.client import ModelClient
+    from archon.sandbox.store import CachedSandbox
+    from archon.search.runner import run_search
+    from archon.search.summary import summarize
+
+    _require(recording)
+    manifest = json.loads((recording / MANIFEST).read_text(encoding="utf-8"))
+    if run_dir.exists() and any(run_dir.iterdir()):
+        raise ArchonError(f"{run_dir} is not empty: a replay runs into a fresh directory")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    cache = ResponseCache(run_dir / "recorded-responses.sqlite")
+    import_responses(recording / RESPONSES, cache)
+    store = ExecutionStore(run_dir / "recorded-executions.sqlite")
+    import_executions(recording / EXECUTIONS, store)
+    client = ModelClient(cache, replay=True, max_concurrency=64, per_model_concurrency=64)
+    sandbox = CachedSandbox(store, strict=True)
+    outcome = run_search(recording / "search.yaml", run_dir=run_dir, n_trials=manifest["evaluated_trials"],
+                         client=client, sandbox=sandbox, say=say)
+    summary = summarize(outcome, final=bool(manifest.get("final")))
+    differences = compare_trials(_trial_lines(recording / "trials.jsonl"), outcome.study)
+    if manifest.get("final"):
+        recorded = json.loads((recording / "final.json").read_text(encoding="utf-8"))
+        differences += compare_final(recorded, summary.get("final") or {})
+    if differences:
+        raise ReplayMismatch(differences)
+    return ReplayOutcome(run_dir, len(outcome.study.trials), summary)
+
+
+def compare_trials(recorded: list[dict[str, Any]], study: Any) -> list[str]:
+    replayed = {t.number: t for t in study.get_trials(deepcopy=False)}
+    differences: list[str] = []
+    for line in recorded:
+        trial = replayed.get(line["trial"])
+        if trial is None:
+            differences.append(f"trial {line['trial']} was recorded but not replayed")
+            continue
+        for what, theirs, ours in (("state", line["state"], trial.state.name), ("params", line["params"], trial.params),
+                                   ("values", line["values"], trial.values)):
+            if theirs != ours:
+                differences.append(f"trial {line['trial']} {what}: recorded {theirs!r}, replayed {ours!r}")
+    return differences
+
+
+def compare_final(recorded: dict[str, Any], replayed: dict[str, Any]) -> list[str]:
+    """The numbers of the final table that must reproduce (not its wording or layout, which may grow)."""
+    differences: list[str] = []
+
+    def same(path: str, a: Any, b: Any) -> None:
+        if a != b:
+            differences.append(f"final {path}: recorded {a!r}, replayed {b!r}")
+
+    for role in ("best", "single"):
+        for key in SYSTEM_RESULTS:
+            same(f"{role}.{key}", (recorded.get(role) or {}).get(key), (replayed.get(role) or {}).get(key))
+    for alias in sorted(set(recorded.get("models") or {}) | set(replayed.get("models") or {})):
+        for key in SYSTEM_RESULTS:
+            same(f"models.{alias}.{key}", ((recorded.get("models") or {}).get(alias) or {}).get(key),
+                 ((replayed.get("models") or {}).get(alias) or {}).get(key))
+    same("comparison", recorded.get("comparison"), replayed.get("comparison"))
+    rows = [(recorded.get("coverage") or {}).get("rows") or [], (replayed.get("coverage") or {}).get("rows") or []]
+    same("coverage.rows", rows[0], rows[1])
+    return differences
+
+
+# -- the two stores as JSON lines ------------------------------------------------------------
+
+def _export_responses(path: Path, out: Path) -> int:
+    if not path.exists():
+        out.write_text("", encoding="utf-8")
+        return 0
+    ResponseCache(path).flush()
+    with sqlite3.connect(path) as conn:
+        rows = conn.execute(f"SELECT key, {', '.join(RESPONSE_FIELDS)} FROM responses ORDER BY key").fetchall()
+    with out.open("w", encoding="utf-8") as handle:
+        for key, *values in rows:
+            handle.write(json.dumps({"key": key, **dict(zip(RESPONSE_FIELDS, values, strict=True))},
+                                    ensure_ascii=False) + "\n")
+    return len(rows)
+
+
+def import_responses(path: Path, cache: ResponseCache) -> int:
+    count = 0
+    for line in _lines(path):
+        cache.put(line["key"], Completion(**{k: line[k] for k in RESPONSE_FIELDS}))
+        count += 1
+    cache.flush()
+    return count
+
+
+def _export_executions(path: Path, out: Path) -> int:
+    items = ExecutionStore(path).items() if path.exists() else []
+    with out.open("w", encoding="utf-8") as handle:
+        for key, result in items:
+            handle.write(json.dumps({"key": key, "result": result}, ensure_ascii=False) + "\n")
+    return len(items)
+
+
+def import_executions(path: Path, store: ExecutionStore) -> int:
+    count = 0
+    for line in _lines(path):
+        store.put(line["key"], ExecutionResult(**line["result"]))
+        count += 1
+    return count
+
+
+def _lines(path: Path) -> list[dict[str, Any]]:
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _trial_lines(path: Path) -> list[dict[str, Any]]:
+    """The last line logged for each trial (a trial is logged once, when it ends)."""
+    by_number = {line["trial"]: line for line in _lines(path)}
+    return [by_number[n] for n in sorted(by_number)]
+
+
+def _evaluated(line: dict[str, Any]) -> bool:
+    return line["state"] in ("COMPLETE", "PRUNED") and not line.get("infeasible") and line.get("duplicate_of") is None
+
+
+def _copy_custom_benchmark(search_file: str | None, out: Path) -> None:
+    """A custom benchmark named relative to the search file travels with the recording."""
+    import yaml
+
+    from archon.benchmarks.registry import CUSTOM_SUFFIXES
+
+    if not search_file or not Path(search_file).is_file():
+        return
+    name = str((yaml.safe_load(Path(search_file).read_text(encoding="utf-8")) or {}).get("benchmark", {}).get("name"))
+    if not name.endswith(CUSTOM_SUFFIXES) or Path(name).is_absolute():
+        return
+    benchmark = Path(search_file).parent / name
+    data = (yaml.safe_load(benchmark.read_text(encoding="utf-8")) or {}).get("data")
+    for path in (benchmark, *([benchmark.parent / data] if isinstance(data, str) else [])):
+        target = out / path.relative_to(Path(search_file).parent)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, target)
+
+
+def _sqlite_copy(source: Path, target: Path) -> None:
+    """A consistent copy of a live SQLite database (WAL included)."""
+    target.unlink(missing_ok=True)
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+
+
+def _require(recording: Path) -> None:
+    if not (recording / MANIFEST).exists():
+        raise ArchonError(f"{recording} is not a recording (no {MANIFEST}); make one with: "
+                          "archon record RUN_DIR --out DIR")
+
+
+def _git_commit() -> str | None:
+    try:
+        done = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10,
+                              cwd=Path(__file__).resolve().parent)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.strip() or None

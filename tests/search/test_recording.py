@@ -1,0 +1,79 @@
+"""Recordings: a search exported with every call and sandbox run replays exactly, or says why not."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from archon.errors import ReplayMiss
+from archon.search import run_search, summarize
+from archon.search.recording import ReplayMismatch, export_recording, replay_recording, restore_recording
+from archon.search.rundir import RunDir
+from tests.search.search_helpers import SearchFactory
+
+ZOO_MODELS = {"r": "fake/right", "w": "fake/wrong"}
+
+
+@pytest.fixture
+def recording(make_search: SearchFactory, tmp_path: Path, zoo: list[str]) -> Path:
+    path = make_search(models=ZOO_MODELS, space={"generators": {"count": [1, 2], "samples": [1, 3]}},
+                       search={"n_trials": 5, "warm_start": ["best_of_n_vote"]})
+    outcome = run_search(path, run_dir=tmp_path / "live")
+    summarize(outcome)
+    RunDir(outcome.run_dir).add_sitting({"wall_s": 1.5, "evaluated_trials": 5})
+    export_recording(outcome.run_dir, tmp_path / "recording")
+    return tmp_path / "recording"
+
+
+def test_a_recording_replays_every_trial_and_the_final_table(recording: Path, tmp_path: Path) -> None:
+    manifest = json.loads((recording / "manifest.json").read_text())
+    assert manifest["evaluated_trials"] == 5 and manifest["responses"] > 0 and manifest["live_wall_s"] == 1.5
+    for name in ("search.yaml", "responses.jsonl", "study.db", "final.json", "trials.jsonl", "magic.yaml"):
+        assert (recording / name).exists(), name
+    replayed = replay_recording(recording, tmp_path / "replay")
+    recorded = json.loads((recording / "final.json").read_text())
+    assert replayed.summary["final"]["comparison"] == recorded["comparison"]
+    assert replayed.summary["final"]["best"]["score"] == recorded["best"]["score"]
+
+
+def test_a_response_the_recording_lacks_stops_the_replay_with_a_clear_error(recording: Path, tmp_path: Path) -> None:
+    lines = (recording / "responses.jsonl").read_text().splitlines()
+    (recording / "responses.jsonl").write_text("\n".join(lines[1:]) + "\n")
+    with pytest.raises(ReplayMiss, match="the recording has no model call: fake/"):
+        replay_recording(recording, tmp_path / "replay")
+
+
+def test_a_score_the_replay_does_not_reproduce_is_a_mismatch_naming_the_trial(recording: Path, tmp_path: Path
+                                                                              ) -> None:
+    lines = [json.loads(line) for line in (recording / "trials.jsonl").read_text().splitlines()]
+    scored = next(line for line in lines if line["values"])
+    scored["values"] = [scored["values"][0] - 0.125]
+    (recording / "trials.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines))
+    final = json.loads((recording / "final.json").read_text())
+    final["best"]["score"] = 0.5
+    (recording / "final.json").write_text(json.dumps(final))
+    with pytest.raises(ReplayMismatch) as info:
+        replay_recording(recording, tmp_path / "replay")
+    assert f"trial {scored['trial']} values: recorded" in str(info.value)
+    assert "final best.score: recorded 0.5" in str(info.value)
+
+
+def test_the_cli_reports_a_missing_call_in_one_line(recording: Path, tmp_path: Path) -> None:
+    (recording / "responses.jsonl").write_text("")
+    done = subprocess.run([sys.executable, "-m", "archon.cli.main", "replay", str(recording),
+                           "--run-dir", str(tmp_path / "replay")], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert "the recording has no model call" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_restore_lets_a_search_continue_from_its_recording(recording: Path, tmp_path: Path, make_search: SearchFactory
+                                                           ) -> None:
+    restore_recording(recording, tmp_path / "again")
+    path = tmp_path / "search.yaml"
+    outcome = run_search(path, run_dir=tmp_path / "again")  # resumes the recorded study: nothing to run
+    assert outcome.provider_calls == 0
+    assert len(outcome.study.trials) == len((recording / "trials.jsonl").read_text().splitlines())
