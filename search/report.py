@@ -52,14 +52,19 @@ def render_final(final: dict[str, Any], console: Any) -> None:
 
     table = Table(title=f"Held-out test split ({final['items']} items, never seen by the search)",
                   title_justify="left")
-    for column in ("system", "score", "95% CI", "calls/q", "failures"):
+    for column in ("system", "score", "95% CI", "calls/q", "tokens/q", "truncated", "failures"):
         table.add_column(column, justify="left" if column == "system" else "right")
-    for role, label in (("best", f"best architecture (trial {final['best']['trial']})"),
-                        ("single", f"best single model ({final['single']['model']})")):
-        r = final[role]
+    rows = [(f"best found (trial {final['best']['trial']})", final["best"]),
+            (f"baseline: {final['single']['model']} greedy", final["single"])]
+    rows += [(f"{alias} greedy", r) for alias, r in (final.get("models") or {}).items()
+             if alias != final["single"]["model"]]
+    for label, r in rows:
         table.add_row(label, _pct(r["score"]), f"[{_pct(r['low'])}, {_pct(r['high'])}]",
-                      f"{r['calls_per_query']:.1f}", str(r["failures"]))
+                      f"{r['calls_per_query']:.1f}", f"{r.get('tokens_per_query', 0):.0f}", str(r.get("truncated", 0)),
+                      str(r["failures"]))
     console.print(table)
+    if coverage := final.get("coverage"):
+        render_coverage(coverage, console)
     c = final["comparison"]
     if final.get("same_system"):
         console.print("the best architecture is the best single model alone: no architecture beat it on dev")
@@ -71,6 +76,31 @@ def render_final(final: dict[str, Any], console: Any) -> None:
     console.print(f"paired difference (best - single): {c['difference'] * 100:+.1f} points, 95% CI "
                   f"[{c['low'] * 100:+.1f}, {c['high'] * 100:+.1f}] over {c['n']} items ({verdict}; best better on "
                   f"{c['best_better']}, single better on {c['single_better']}, ties {c['ties']})")
+    console.print(sample_size_note(final))
+
+
+def render_coverage(coverage: dict[str, Any], console: Any) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"Coverage against selection (test split, {coverage['items']} items)", title_justify="left")
+    for column in ("k", "coverage", f"pass@k ({coverage['pass_at_k_of']})", "selected", "gap [95% CI]"):
+        table.add_column(column, justify="right")
+    for r in coverage["rows"]:
+        table.add_row(str(r["k"]), _pct(r["coverage"]), _pct(r["pass_at_k"]), _pct(r["selected"]),
+                      f"{r['gap'] * 100:+.1f} [{r['gap_low'] * 100:+.1f}, {r['gap_high'] * 100:+.1f}]")
+    console.print(table)
+
+
+def sample_size_note(final: dict[str, Any]) -> str:
+    """What the number of test items allows one to conclude, in one sentence."""
+    c, n = final["comparison"], final["items"]
+    if c.get("low") is not None and c["high"] > c["low"]:
+        half = (c["high"] - c["low"]) / 2 * 100
+    else:  # every item tied: fall back to the spread of the baseline's own score
+        half = (final["single"]["high"] - final["single"]["low"]) / 2 * 100
+    verdict = ("the difference is larger than that: it is real at this size" if c.get("significant")
+               else "smaller differences, including this one, cannot be told from noise here")
+    return (f"What {n} test items allow: the paired 95% CI spans about ±{half:.0f} points; {verdict}.")
 
 
 def _pct(value: float | None) -> str:
@@ -138,6 +168,8 @@ def _final_markdown(final: dict[str, Any]) -> list[str]:
                      f"({'significant' if c['significant'] else 'not significant'}); the best is right where the "
                      f"baseline is wrong on {c['best_better']} items, wrong where it is right on "
                      f"{c['single_better']}, and agrees on {c['ties']}.")
+    if c["difference"] is not None:
+        lines += ["", sample_size_note(final)]
     return [*lines, ""]
 
 

@@ -115,6 +115,9 @@ class LocalEngine:
         self._batchers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Batcher] = (
             weakref.WeakKeyDictionary()
         )
+        #: llama.cpp requests made, and completions they returned (more when samples were grouped)
+        self.requests = 0
+        self.completions = 0
 
     @property
     def loaded(self) -> bool:
@@ -195,6 +198,8 @@ class LocalEngine:
         stream = _Stream(lambda: cancel.is_set() or self._closed, n=n)
         if n > 1:
             request = {**request, "n": n}
+        self.requests += 1
+        self.completions += n
         try:
             with _decode_gate.turn(self.model):
                 server.handle_chat_completions(request, stream.on_chunk)

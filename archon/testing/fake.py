@@ -84,10 +84,13 @@ class FakeLLM(CustomLLM):
         self._maybe_fail(call, params)
         responder = _responders.get(name, default_responder)
         text = responder(call)
-        max_tokens = params.get("max_tokens")
-        if max_tokens:
-            text = " ".join(text.split(" ")[: int(max_tokens)])
+        max_tokens = int(params.get("max_tokens") or 0)
+        words = text.split(" ")
+        cut = bool(max_tokens) and len(words) > max_tokens
+        if cut:
+            text = " ".join(words[:max_tokens])
         model_response.choices[0].message.content = text  # type: ignore[union-attr]
+        model_response.choices[0].finish_reason = "length" if cut else "stop"
         model_response.model = f"fake/{name}"
         prompt_tokens = count_tokens(prompt)
         completion_tokens = count_tokens(text)

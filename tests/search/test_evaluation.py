@@ -1,0 +1,70 @@
+"""Scoring one architecture on dev: items overlap batch boundaries, a pruned trial stops the rest."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import pytest
+
+import archon
+from archon.benchmarks.scorers.numeric import NumericScorer
+from archon.benchmarks.types import Item
+from archon.errors import ReplayMiss
+from archon.models.cache import ResponseCache
+from archon.models.client import ModelClient
+from archon.search.evaluation import evaluate_dev
+from archon.testing import FakeCall, register_fake_model, unregister_fake_model
+
+ITEMS = [Item(f"q{i}", f"Question {i}", reference=str(i)) for i in range(12)]
+SYSTEM = {"name": "s", "models": {"m": {"model": "fake/echo-slow", "extra": {"fake_latency": 0.2}}},
+          "nodes": [{"id": "g", "type": "generate", "models": ["m"]}]}
+
+
+@pytest.fixture(autouse=True)
+def echo() -> object:
+    started: list[tuple[str, float]] = []
+
+    def answer(call: FakeCall) -> str:
+        started.append((call.prompt, time.perf_counter()))
+        return f"The answer is {call.prompt.split()[-1]}."
+
+    register_fake_model("echo-slow", answer)
+    yield started
+    unregister_fake_model("echo-slow")
+
+
+def run(system: archon.System, stop_after: int | None = None, concurrency: int = 6) -> object:
+    def after_batch(done: int, score: float) -> bool:
+        return stop_after is not None and done >= stop_after
+
+    return asyncio.run(evaluate_dev(system, ITEMS, NumericScorer(), batch_size=3, concurrency=concurrency,
+                                    after_batch=after_batch))
+
+
+def test_items_of_the_next_batch_start_before_the_current_batch_is_scored(tmp_path: Path) -> None:
+    system = archon.load(SYSTEM, cache=False)
+    started = time.perf_counter()
+    result = run(system)
+    assert len(result.outcomes) == 12 and result.score == 1.0
+    # 12 items of 0.2 s, 6 in flight: two waves, not four batches of three.
+    assert time.perf_counter() - started < 0.75
+
+
+def test_a_pruned_trial_keeps_only_its_reported_items_and_stops_the_others(tmp_path: Path) -> None:
+    system = archon.load(SYSTEM, cache=False)
+    result = run(system, stop_after=3)
+    assert result.stopped_early and [o.item_id for o in result.outcomes] == ["q0", "q1", "q2"]
+
+
+def test_a_replay_miss_counts_only_for_an_item_whose_outcome_is_used(tmp_path: Path) -> None:
+    cache = ResponseCache(tmp_path / "c.sqlite")
+    recorder = archon.load(SYSTEM, client=ModelClient(cache))
+    asyncio.run(recorder.arun_many([i.prompt for i in ITEMS[:3]]))  # the live run was pruned after 3 items
+    cache.flush()
+    replay = archon.load(SYSTEM, client=ModelClient(cache, replay=True))
+    pruned = run(replay, stop_after=3)  # items 4-6 ran ahead and missed: harmless, they do not count
+    assert [o.score for o in pruned.outcomes] == [1.0, 1.0, 1.0]
+    with pytest.raises(ReplayMiss, match="Question 3"):
+        run(replay)
