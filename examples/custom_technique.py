@@ -10,7 +10,7 @@ from typing import Literal
 
 import archon
 from archon.layers import Candidate, NodeInputs, NodeOutput, NodeSpec, Technique, register
-from archon.runtime.context import NodeContext
+from archon.layers.base import NodeContext
 
 
 class ShortestSpec(NodeSpec):

@@ -1,10 +1,16 @@
-"""The contract every technique (layer type) fulfils.
+"""The contract every technique (layer type) fulfils, and all a technique may rely on.
 
 A technique maps the candidates of its input nodes to new candidates, making model
-calls through its ``NodeContext``. Each technique lives in its own module with its
-prompt, declares a pydantic ``Spec`` (its YAML fields, ``extra="forbid"``) and
+calls (``Call``) through its ``NodeContext``. Each technique lives in its own module with
+its prompt, declares a pydantic ``Spec`` (its YAML fields, ``extra="forbid"``) and
 registers itself with ``@register``; the system schema is built from the registry,
-so a new technique plugs in by defining and registering one class.
+so a new technique plugs in by defining and registering one class. What a technique
+knows about itself (its calls, their order, its output size, how it reads in a
+leaderboard) is a method here, so nothing elsewhere switches on technique names.
+
+This module and the registry are the layer both sides depend on: the runtime
+(``archon.runtime``) implements ``NodeContext``, the configuration builds graphs of
+``Technique`` objects, and techniques import nothing of either.
 """
 
 from __future__ import annotations
@@ -14,12 +20,15 @@ from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-if TYPE_CHECKING:
-    from archon.runtime.context import NodeContext
+from archon.models.types import Completion, Message, Reply
+from archon.sandbox.unit_tests import CodeRunner
+
+__all__ = ["Call", "Candidate", "GraphView", "NodeContext", "NodeInputs", "NodeOutput", "NodeSpec", "Reply",
+           "SingleModelSpec", "Technique", "numbered"]
 
 NODE_ID_PATTERN = r"^[A-Za-z_][A-Za-z0-9_\-]*$"
 
@@ -88,6 +97,36 @@ class NodeInputs:
 
 
 @dataclass(frozen=True)
+class Call:
+    """One model call a technique wants: which model (alias or string), what prompt, and the
+    shape of the reply it expects (for the test double; real models read the prompt)."""
+
+    model: str
+    prompt: str | Sequence[Message]
+    sample_index: int = 0
+    params: dict[str, Any] = field(default_factory=dict)  # overrides of the alias defaults
+    reply: Reply = field(default_factory=Reply)
+
+
+class NodeContext(Protocol):
+    """What a technique sees while it runs; ``archon.runtime.context.NodeRun`` provides it."""
+
+    node_id: str
+    query: str
+
+    @property
+    def sandbox(self) -> CodeRunner:
+        """Where generated code runs (the run's sandbox)."""
+
+    async def complete(self, call: Call) -> Completion:
+        """Make one call; raises ``ModelCallError`` if it fails for good (recorded either way)."""
+
+    async def gather(self, calls: Sequence[Call], *, require_any: bool = True) -> list[Completion | None]:
+        """Make calls concurrently; a failed call becomes None. If every call fails and
+        ``require_any``, the node fails with the reasons."""
+
+
+@dataclass(frozen=True)
 class GraphView:
     """What a technique may inspect when checking its place in the DAG."""
 
@@ -137,6 +176,22 @@ class Technique(ABC):
     def candidates_per_call(self, n_inputs: int) -> int:
         """How many input candidates appear in each call's prompt (for token estimates)."""
         return n_inputs
+
+    def sequential_calls(self, n_inputs: int) -> int:
+        """Model calls on this node's longest chain, one after another (a lower bound on its
+        latency in call units): 1 when it calls at all, since its calls go out together.
+        verify overrides it (reasoning, then a verdict)."""
+        return 1 if self.calls(n_inputs) else 0
+
+    def sampling(self) -> dict[str, Any]:
+        """The node's own sampling settings, overriding its models' (None: the model's own)."""
+        return {"temperature": getattr(self.spec, "temperature", None),
+                "max_tokens": getattr(self.spec, "max_tokens", None)}
+
+    def sketch(self) -> str:
+        """How the node reads in a one-line architecture ("rank(qwen, top 2)"); empty to leave it out."""
+        refs = self.model_refs()
+        return f"{self.type}({', '.join(refs)})" if refs else self.type
 
     def candidate_tokens(self, input_tokens: int, call_tokens: int, n_inputs: int) -> int:
         """Upper bound on the length of one output candidate, given that of an input candidate

@@ -9,9 +9,18 @@ import re
 from dataclasses import replace
 from typing import Literal
 
-from archon.layers.base import GraphView, NodeInputs, NodeOutput, SingleModelSpec, Technique, numbered
+from archon.layers.base import (
+    Call,
+    GraphView,
+    NodeContext,
+    NodeInputs,
+    NodeOutput,
+    Reply,
+    SingleModelSpec,
+    Technique,
+    numbered,
+)
 from archon.layers.registry import register
-from archon.runtime.context import Call, NodeContext
 
 PROMPT = """You are a careful reviewer. Below is a query and {n} candidate responses to it.
 For each response, give its strengths and weaknesses: correctness, completeness, clarity.
@@ -70,8 +79,8 @@ class Critique(Technique):
     async def run(self, ctx: NodeContext, inputs: NodeInputs) -> NodeOutput:
         candidates = inputs.candidates
         prompt = PROMPT.format(n=len(candidates), query=ctx.query, responses=numbered(candidates))
-        params = {"temperature": self.spec.temperature, "max_tokens": self.spec.max_tokens}
-        (result,) = await ctx.gather([Call(self.spec.model, prompt, params=params)], require_any=False)
+        call = Call(self.spec.model, prompt, params=self.sampling(), reply=Reply("critiques", len(candidates)))
+        (result,) = await ctx.gather([call], require_any=False)
         if result is None:  # critiques are advice: without them the candidates still go on (failure recorded)
             return NodeOutput(self.id, tuple(c.with_notes(critique_failed=True) for c in candidates))
         critiques = parse_critiques(result.text, len(candidates))

@@ -21,9 +21,8 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from archon.layers.base import GraphView, NodeInputs, NodeOutput, NodeSpec, Technique
+from archon.layers.base import GraphView, NodeContext, NodeInputs, NodeOutput, NodeSpec, Technique
 from archon.layers.registry import register
-from archon.runtime.context import NodeContext
 
 _CODE_BLOCK = re.compile(r"```(?:python|py|python3)?[ \t]*\n(.*?)```", re.DOTALL)
 _DEFINED = re.compile(r"^\s*(?:async\s+)?def\s+([A-Za-z_]\w*)\s*\(", re.MULTILINE)
@@ -216,6 +215,9 @@ class ExampleTests(Technique):
 
     def candidates_per_call(self, n_inputs: int) -> int:
         return 0
+
+    def sketch(self) -> str:
+        return "example_tests"
 
     def check(self, view: GraphView) -> list[str]:
         if view.is_output or any(t != "unit_test_evaluate" for t in view.consumer_types):

@@ -6,9 +6,18 @@ from typing import Literal
 
 from pydantic import Field
 
-from archon.layers.base import Candidate, NodeInputs, NodeOutput, NodeSpec, Technique, numbered
+from archon.layers.base import (
+    Call,
+    Candidate,
+    NodeContext,
+    NodeInputs,
+    NodeOutput,
+    NodeSpec,
+    Reply,
+    Technique,
+    numbered,
+)
 from archon.layers.registry import register
-from archon.runtime.context import Call, NodeContext
 
 PROMPT = """You have been given several responses to the query below{critiqued}. Synthesize them into a
 single, high-quality response. Some of them may be biased or incorrect: evaluate them critically
@@ -45,6 +54,11 @@ class Fuse(Technique):
     def calls(self, n_inputs: int) -> int:
         return len(self.spec.models)
 
+    def sketch(self) -> str:
+        models = self.spec.models
+        return f"fuse({len(models)}×{models[0]})" if len(set(models)) == 1 and len(models) > 1 \
+            else f"fuse({', '.join(models)})"
+
     async def run(self, ctx: NodeContext, inputs: NodeInputs) -> NodeOutput:
         candidates = inputs.candidates
         critiqued = any(c.critique for c in candidates)
@@ -53,8 +67,8 @@ class Fuse(Technique):
             query=ctx.query,
             responses=numbered(candidates, with_critiques=critiqued),
         )
-        params = {"temperature": self.spec.temperature, "max_tokens": self.spec.max_tokens}
-        calls = [Call(m, prompt, sample_index=i, params=params) for i, m in enumerate(self.spec.models)]
+        calls = [Call(m, prompt, sample_index=i, params=self.sampling(), reply=Reply("fused"))
+                 for i, m in enumerate(self.spec.models)]
         results = await ctx.gather(calls)
         # New candidates carry no critique: the old critiques judged the old texts.
         fused = tuple(

@@ -16,9 +16,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from archon.layers.base import Candidate, NodeInputs, NodeOutput, NodeSpec, Technique
+from archon.layers.base import Call, Candidate, NodeContext, NodeInputs, NodeOutput, NodeSpec, Technique
 from archon.layers.registry import register
-from archon.runtime.context import Call, NodeContext
 
 # Where a continued function is over: the fence closes, or top-level code starts using it.
 CODE_STOPS = ("\n```", "\nif __name__", "\nprint(", "\nassert ", "\n# Test", "\n# test", "\n# Example",
@@ -74,12 +73,19 @@ class Generate(Technique):
     def candidates_per_call(self, n_inputs: int) -> int:
         return 0
 
+    def sketch(self) -> str:
+        models = "+".join(self.spec.models)
+        if self.spec.samples == 1 and self.spec.temperature == 0:
+            return f"greedy {models}"
+        temperature = self.spec.temperature
+        return f"{self.spec.samples}×{models}" + (f" (T {temperature:g})" if temperature not in (None, 0.7) else "")
+
     async def run(self, ctx: NodeContext, inputs: NodeInputs) -> NodeOutput:
         s = self.spec
         messages = [{"role": "user", "content": ctx.query}]
         if s.system_prompt:
             messages.insert(0, {"role": "system", "content": s.system_prompt})
-        params: dict[str, object] = {"temperature": s.temperature, "max_tokens": s.max_tokens}
+        params = self.sampling()
         prefix = code_prefix(ctx.query) if s.prefill == "code" else None
         if prefix is not None:
             messages.append({"role": "assistant", "content": prefix})

@@ -12,9 +12,18 @@ from typing import Literal
 
 from pydantic import Field
 
-from archon.layers.base import GraphView, NodeInputs, NodeOutput, SingleModelSpec, Technique, numbered
+from archon.layers.base import (
+    Call,
+    GraphView,
+    NodeContext,
+    NodeInputs,
+    NodeOutput,
+    Reply,
+    SingleModelSpec,
+    Technique,
+    numbered,
+)
 from archon.layers.registry import register
-from archon.runtime.context import Call, NodeContext
 
 PROMPT = """Below is a query and {n} candidate responses{critiqued}.
 Rank the {n} responses from best to worst by how well they answer the query: correctness first, then
@@ -61,6 +70,9 @@ class Rank(Technique):
     def calls(self, n_inputs: int) -> int:
         return 1
 
+    def sketch(self) -> str:
+        return f"rank({self.spec.model}, top {self.spec.top_k})"
+
     def check(self, view: GraphView) -> list[str]:
         if self.spec.top_k > view.max_input_candidates:
             return [f"top_k is {self.spec.top_k} but its inputs give at most "
@@ -80,8 +92,8 @@ class Rank(Technique):
             responses=numbered(candidates, with_critiques=critiqued),
             example=" > ".join(f"[{i}]" for i in range(min(n, 3), 0, -1)) + (" > ..." if n > 3 else ""),
         )
-        params = {"temperature": self.spec.temperature, "max_tokens": self.spec.max_tokens}
-        (result,) = await ctx.gather([Call(self.spec.model, prompt, params=params)], require_any=False)
+        call = Call(self.spec.model, prompt, params=self.sampling(), reply=Reply("ranking", n))
+        (result,) = await ctx.gather([call], require_any=False)
         # A failed call ranks like an unparseable answer: original order, status "failed" (recorded).
         order, status = parse_ranking(result.text if result else "", n)
         ranked = [candidates[i].with_notes(rank=pos + 1, rank_parse=status) for pos, i in enumerate(order)]

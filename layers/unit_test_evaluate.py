@@ -14,9 +14,18 @@ from typing import Literal
 
 from pydantic import Field
 
-from archon.layers.base import Candidate, GraphView, NodeInputs, NodeOutput, NodeSpec, Technique
+from archon.layers.base import (
+    Call,
+    Candidate,
+    GraphView,
+    NodeContext,
+    NodeInputs,
+    NodeOutput,
+    NodeSpec,
+    Reply,
+    Technique,
+)
 from archon.layers.registry import register
-from archon.runtime.context import Call, NodeContext
 
 PROMPT = """Judge whether the response below passes each unit test for the query.
 
@@ -79,6 +88,9 @@ class UnitTestEvaluate(Technique):
     def candidates_per_call(self, n_inputs: int) -> int:
         return 1
 
+    def sketch(self) -> str:
+        return ""  # the test-writing node before it names the stage
+
     def check(self, view: GraphView) -> list[str]:
         problems = []
         if not view.inputs_write_tests:
@@ -107,9 +119,9 @@ class UnitTestEvaluate(Technique):
         assert self.spec.model is not None
         listing = "\n".join(f"{i}. {t}" for i, t in enumerate(tests, start=1))
         prompt = PROMPT.format(query=ctx.query, response=candidate.text, tests=listing)
-        params = {"temperature": self.spec.temperature, "max_tokens": self.spec.max_tokens}
-        (result,) = await ctx.gather([Call(self.spec.model, prompt, sample_index=index, params=params)],
-                                     require_any=False)
+        call = Call(self.spec.model, prompt, sample_index=index, params=self.sampling(),
+                    reply=Reply("test_verdicts", len(tests)))
+        (result,) = await ctx.gather([call], require_any=False)
         return [False] * len(tests) if result is None else parse_test_verdicts(result.text, len(tests))
 
     async def _execute(self, ctx: NodeContext, candidate: Candidate, tests: tuple[str, ...]) -> list[bool]:

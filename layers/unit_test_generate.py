@@ -12,9 +12,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from archon.layers.base import GraphView, NodeInputs, NodeOutput, SingleModelSpec, Technique
+from archon.layers.base import Call, GraphView, NodeContext, NodeInputs, NodeOutput, Reply, SingleModelSpec, Technique
 from archon.layers.registry import register
-from archon.runtime.context import Call, NodeContext
 
 NATURAL_PROMPT = """Write {n} unit tests for answers to the query below: short, checkable statements that a
 correct and complete answer must satisfy (for example "The answer mentions ..." or "The answer states
@@ -76,6 +75,9 @@ class UnitTestGenerate(Technique):
     def candidates_per_call(self, n_inputs: int) -> int:
         return 0
 
+    def sketch(self) -> str:
+        return f"unit tests({self.spec.model})"
+
     def check(self, view: GraphView) -> list[str]:
         # Paper rule 6: tests are written to be evaluated straight away.
         if view.is_output or any(t != "unit_test_evaluate" for t in view.consumer_types):
@@ -85,9 +87,9 @@ class UnitTestGenerate(Technique):
     async def run(self, ctx: NodeContext, inputs: NodeInputs) -> NodeOutput:
         s = self.spec
         template = CODE_PROMPT if s.style == "code" else NATURAL_PROMPT
-        params = {"temperature": s.temperature, "max_tokens": s.max_tokens}
         prompt = template.format(n=s.num_tests, query=ctx.query)
-        (result,) = await ctx.gather([Call(s.model, prompt, params=params)], require_any=False)
+        reply = Reply("asserts" if s.style == "code" else "tests", s.num_tests)
+        (result,) = await ctx.gather([Call(s.model, prompt, params=self.sampling(), reply=reply)], require_any=False)
         # No tests (call failed, recorded) -> unit_test_evaluate keeps the candidates' order.
         tests = parse_tests(result.text, s.style, s.num_tests) if result else []
         return NodeOutput(self.id, inputs.candidates, tests=tuple(tests))

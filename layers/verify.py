@@ -11,9 +11,8 @@ import asyncio
 import re
 from typing import Literal
 
-from archon.layers.base import Candidate, NodeInputs, NodeOutput, SingleModelSpec, Technique
+from archon.layers.base import Call, Candidate, NodeContext, NodeInputs, NodeOutput, Reply, SingleModelSpec, Technique
 from archon.layers.registry import register
-from archon.runtime.context import Call, NodeContext
 
 REASONING_PROMPT = """Check whether the response below correctly and fully answers the query.
 Think step by step: restate what the query asks, check each claim and calculation in the response,
@@ -72,6 +71,9 @@ class Verify(Technique):
     def candidates_per_call(self, n_inputs: int) -> int:
         return 1
 
+    def sequential_calls(self, n_inputs: int) -> int:
+        return 2 if n_inputs else 0  # the verdict reads the reasoning
+
     async def run(self, ctx: NodeContext, inputs: NodeInputs) -> NodeOutput:
         verdicts = await asyncio.gather(*(self._verify(ctx, c, i) for i, c in enumerate(inputs.candidates)))
         checked = [c.with_notes(verified=v) for c, v in zip(inputs.candidates, verdicts, strict=True)]
@@ -81,16 +83,17 @@ class Verify(Technique):
         return NodeOutput(self.id, passed)
 
     async def _verify(self, ctx: NodeContext, candidate: Candidate, index: int) -> bool | None:
-        params = {"temperature": self.spec.temperature, "max_tokens": self.spec.max_tokens}
+        params = self.sampling()
         (reasoning,) = await ctx.gather(
             [Call(self.spec.model, REASONING_PROMPT.format(query=ctx.query, response=candidate.text),
-                  sample_index=index, params=params)],
+                  sample_index=index, params=params, reply=Reply("reasoning"))],
             require_any=False,
         )
         if reasoning is None:
             return None
         prompt = VERDICT_PROMPT.format(query=ctx.query, response=candidate.text, reasoning=reasoning.text)
         (verdict,) = await ctx.gather(
-            [Call(self.spec.model, prompt, sample_index=index, params=params)], require_any=False
+            [Call(self.spec.model, prompt, sample_index=index, params=params, reply=Reply("verdict"))],
+            require_any=False
         )
         return None if verdict is None else parse_verdict(verdict.text)

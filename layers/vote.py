@@ -12,9 +12,8 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from archon.layers.base import NodeInputs, NodeOutput, NodeSpec, Technique
+from archon.layers.base import NodeContext, NodeInputs, NodeOutput, NodeSpec, Technique
 from archon.layers.registry import register
-from archon.runtime.context import NodeContext
 
 
 class VoteSpec(NodeSpec):

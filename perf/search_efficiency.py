@@ -129,7 +129,7 @@ class ZooClient(ModelClient):
             prompt = "\n".join(m["content"] for m in request.messages)
             seed = int(request.params.get("seed") or 0) + request.sample_index
             name = request.model.split("/", 1)[1]
-            text = respond(FakeCall(name, prompt, seed, float(request.params.get("temperature") or 0)))
+            text = respond(FakeCall(name, prompt, seed, float(request.params.get("temperature") or 0), request.reply))
             self.memo[key] = Completion(text, request.model, len(prompt) // 4, len(text) // 4)
         self.counters["provider_calls"] += 1
         return self.memo[key]

@@ -100,36 +100,23 @@ def _kind(t: FrozenTrial) -> str:
 
 
 def describe(system: dict[str, Any]) -> str:
-    """A one-line sketch: "3×qwen + 3×smol → critique(qwen) → rank(qwen, top 2) → fuse(qwen)"."""
-    nodes = system.get("nodes") or []
-    gens = [_generator(n) for n in nodes if n.get("type") == "generate"]
-    parts = [" + ".join(gens)] if gens else []
-    for n in nodes:
-        kind = n.get("type")
-        if kind == "generate" or kind == "unit_test_evaluate":
-            continue
-        if kind == "rank":
-            parts.append(f"rank({n['model']}, top {n.get('top_k', 1)})")
-        elif kind == "fuse":
-            models = n["models"]
-            parts.append(f"fuse({len(models)}×{models[0]})" if len(set(models)) == 1 and len(models) > 1
-                         else f"fuse({', '.join(models)})")
-        elif kind == "unit_test_generate":
-            parts.append(f"unit tests({n['model']})")
-        elif "model" in n:
-            parts.append(f"{kind}({n['model']})")
-        else:
-            parts.append(str(kind))
-    return " → ".join(parts)
+    """A one-line sketch: "3×qwen + 3×smol → critique(qwen) → rank(qwen, top 2) → fuse(qwen)".
+    Each technique says how it reads (``Technique.sketch``); generators come first, joined."""
+    from archon.layers.registry import get_technique
 
-
-def _generator(node: dict[str, Any]) -> str:
-    models = "+".join(node["models"])
-    samples = int(node.get("samples", 1))
-    if samples == 1 and node.get("temperature") == 0:
-        return f"greedy {models}"
-    temperature = node.get("temperature", 0.7)
-    return f"{samples}×{models}" + (f" (T {temperature:g})" if temperature not in (None, 0.7) else "")
+    gens: list[str] = []
+    parts: list[str] = []
+    for node in system.get("nodes") or []:
+        try:
+            cls = get_technique(str(node.get("type")))
+            sketch = cls(cls.Spec.model_validate(node)).sketch()
+        except Exception:  # a stored system of an older archon: name its type rather than fail
+            cls, sketch = None, str(node.get("type"))
+        if cls is not None and cls.source:
+            gens.append(sketch)
+        elif sketch:
+            parts.append(sketch)
+    return " → ".join([" + ".join(gens), *parts] if gens else parts)
 
 
 def render(board: Leaderboard, console: Any, title: str = "Leaderboard") -> None:

@@ -139,7 +139,10 @@ class ModelClient:
             params["seed"] = int(params["seed"]) + request.sample_index
         start = time.perf_counter()
         self.counters["provider_calls"] += 1
-        call = litellm.acompletion(model=request.model, messages=list(request.messages), **params)
+        # The expected shape of the reply rides along as litellm metadata (never sent to a provider):
+        # archon's test double answers from it.
+        metadata = {"archon_reply": {"kind": request.reply.kind, "count": request.reply.count}}
+        call = litellm.acompletion(model=request.model, messages=list(request.messages), metadata=metadata, **params)
         if _timeout is not None:
             # Unlike wait_for (before 3.12), no extra task per call.
             async with _timeout(self.timeout_s):

@@ -12,6 +12,24 @@ Message = dict[str, str]
 
 
 @dataclass(frozen=True)
+class Reply:
+    """The shape of answer a call asks for, declared by the technique that makes it.
+
+    A real model reads the prompt; archon's test double (``archon.testing``) answers from this
+    instead, so rewording a prompt cannot change what the tests see. It travels to the provider
+    as litellm metadata and is not part of the cache key (the prompt already says it).
+
+    ``kind``: "answer" (free text answering the query), "critiques" (one per candidate,
+    numbered), "ranking" (of ``count`` candidates), "fused" (one response from the numbered
+    candidates), "reasoning" and "verdict" ([Correct]/[Incorrect]), "tests" (``count``
+    statements), "asserts" (``count`` assert lines), "test_verdicts" ([Passed]/[Failed] each).
+    """
+
+    kind: str = "answer"
+    count: int = 0
+
+
+@dataclass(frozen=True)
 class ModelRequest:
     """One call: a litellm model string, chat messages, sampling params.
 
@@ -23,6 +41,7 @@ class ModelRequest:
     messages: tuple[Message, ...]
     params: Mapping[str, Any] = field(default_factory=dict)
     sample_index: int = 0
+    reply: Reply = field(default_factory=Reply)  # not in the cache key: see Reply
 
     def cache_key(self) -> str:
         """sha256 of the canonical JSON of everything that determines the response."""

@@ -1,14 +1,16 @@
-"""What a technique sees while it runs: the query, its models, and a way to call them."""
+"""One node's run within a query: what its technique sees (``archon.layers.base.NodeContext``),
+and what its calls cost and returned (records for the trace, usage, errors)."""
 
 from __future__ import annotations
 
 import asyncio
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from archon.errors import ArchonError, NodeFailedError
+from archon.layers.base import Call
 from archon.models.types import Completion, Message, ModelRequest, redact
 from archon.runtime.usage import Usage
 
@@ -16,16 +18,6 @@ if TYPE_CHECKING:
     from archon.config.graph import SystemGraph
     from archon.models.client import ModelClient
     from archon.sandbox.unit_tests import CodeRunner
-
-
-@dataclass(frozen=True)
-class Call:
-    """One model call a technique wants: which model (alias or string), what prompt."""
-
-    model: str
-    prompt: str | Sequence[Message]
-    sample_index: int = 0
-    params: dict[str, Any] = field(default_factory=dict)  # overrides of the alias defaults
 
 
 @dataclass
@@ -43,7 +35,10 @@ class CallRecord:
     finish_reason: str | None = None
 
 
-class NodeContext:
+class NodeRun:
+    """The runtime's ``NodeContext``: a node's calls resolved through the system's model aliases
+    and made with the run's client; every one recorded."""
+
     def __init__(
         self, node_id: str, query: str, graph: SystemGraph, client: ModelClient, usage: Usage,
         sandbox: CodeRunner | None = None,
@@ -75,7 +70,7 @@ class NodeContext:
         messages = (
             ({"role": "user", "content": call.prompt},) if isinstance(call.prompt, str) else tuple(call.prompt)
         )
-        return ModelRequest(cfg.model, messages, params, call.sample_index)
+        return ModelRequest(cfg.model, messages, params, call.sample_index, call.reply)
 
     async def complete(self, call: Call) -> Completion:
         """Make one call; raises ``ModelCallError`` if it fails for good (recorded either way)."""

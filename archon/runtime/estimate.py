@@ -73,8 +73,7 @@ def estimate_cost(graph: SystemGraph, query_tokens: int = 200) -> CostEstimate:
         candidate_tokens[node_id] = tech.candidate_tokens(in_tokens, call_tokens, n_in)
         upstream = max((depth[s] for s in graph.inputs[node_id]), default=0)
         calls += n_calls
-        steps = 2 if tech.type == "verify" else (1 if n_calls else 0)
-        depth[node_id] = upstream + steps
+        depth[node_id] = upstream + tech.sequential_calls(n_in)
     return CostEstimate(calls, prompt, completion, depth[graph.output], by_model)
 
 

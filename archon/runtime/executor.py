@@ -24,7 +24,7 @@ from archon.config.graph import SystemGraph
 from archon.errors import ArchonError
 from archon.layers.base import Candidate, NodeInputs, NodeOutput
 from archon.models.client import ModelClient
-from archon.runtime.context import NodeContext
+from archon.runtime.context import NodeRun
 from archon.runtime.usage import Usage
 from archon.sandbox.unit_tests import CodeRunner
 
@@ -66,7 +66,7 @@ async def run_query(
     async def run_node(node_id: str) -> NodeOutput:
         technique = graph.nodes[node_id]
         inputs = NodeInputs(tuple(await asyncio.gather(*(tasks[src] for src in graph.inputs[node_id]))))
-        ctx = NodeContext(node_id, query, graph, client, usage, sandbox)
+        ctx = NodeRun(node_id, query, graph, client, usage, sandbox)
         node_start = time.perf_counter()
         entry: dict[str, Any] = {"node": node_id, "type": technique.type, "inputs": list(graph.inputs[node_id])}
         trace[node_id] = entry

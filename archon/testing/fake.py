@@ -2,9 +2,12 @@
 
 ``fake/<name>`` is a litellm custom provider. Its answer is a pure function of the
 prompt, the model name and the seed (the client sets seed = sample index), so tests
-are reproducible and repeated samples differ. By default it recognises the output
-format each technique's prompt asks for (a ranking, [Correct], [Passed]...) and
-answers in it; ``register_fake_model`` installs any Python responder instead.
+are reproducible and repeated samples differ. By default it answers in the shape the
+calling technique declares for its call (``archon.models.types.Reply``: a ranking of n
+candidates, a verdict, n test verdicts...), never from words it finds in the prompt, so
+rewording a technique's prompt cannot change what tests see (pydantic-ai's TestModel
+works from structure the same way); ``register_fake_model`` installs any Python
+responder instead.
 
 Per-call options (as model params, e.g. under a model alias's ``extra:``):
 - ``fake_latency``: seconds to sleep before answering (simulates a provider).
@@ -20,11 +23,13 @@ import hashlib
 import re
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from litellm import CustomLLM
 from litellm.types.utils import ModelResponse, Usage
+
+from archon.models.types import Reply
 
 
 @dataclass(frozen=True)
@@ -33,6 +38,7 @@ class FakeCall:
     prompt: str  # all message contents joined
     seed: int
     temperature: float
+    reply: Reply = field(default_factory=Reply)  # the shape of answer the technique asked for
 
 
 Responder = Callable[[FakeCall], str]
@@ -69,18 +75,18 @@ class FakeLLM(CustomLLM):
         latency = float(params.get("fake_latency", 0) or 0)
         if latency:
             await asyncio.sleep(latency)
-        return self._respond(model, messages, params, model_response)
+        return self._respond(model, messages, params, model_response, _reply(kwargs))
 
     def completion(self, model: str, messages: list[Any], *args: Any, **kwargs: Any) -> ModelResponse:  # type: ignore[override]
         model_response, params = _handler_args(args, kwargs)
-        return self._respond(model, messages, params, model_response)
+        return self._respond(model, messages, params, model_response, _reply(kwargs))
 
     def _respond(
-        self, model: str, messages: list[Any], params: dict[str, Any], model_response: ModelResponse
+        self, model: str, messages: list[Any], params: dict[str, Any], model_response: ModelResponse, reply: Reply
     ) -> ModelResponse:
         name = model.split("/", 1)[1] if model.startswith("fake/") else model
         prompt = "\n".join(str(m.get("content", "")) for m in messages)
-        call = FakeCall(name, prompt, int(params.get("seed") or 0), float(params.get("temperature") or 0.0))
+        call = FakeCall(name, prompt, int(params.get("seed") or 0), float(params.get("temperature") or 0.0), reply)
         self._maybe_fail(call, params)
         responder = _responders.get(name, default_responder)
         text = responder(call)
@@ -123,6 +129,13 @@ def _handler_args(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[ModelR
     return model_response, dict(params or {})
 
 
+def _reply(kwargs: dict[str, Any]) -> Reply:
+    """The Reply the client sent as litellm metadata (a plain answer when called directly)."""
+    metadata = (kwargs.get("litellm_params") or {}).get("metadata") or {}
+    declared = metadata.get("archon_reply") or {}
+    return Reply(str(declared.get("kind", "answer")), int(declared.get("count", 0)))
+
+
 def count_tokens(text: str) -> int:
     """A stable stand-in for a tokenizer: about 4 characters a token."""
     return max(1, (len(text) + 3) // 4)
@@ -134,41 +147,31 @@ def unit_hash(*parts: Any) -> float:
     return int.from_bytes(digest[:8], "big") / 2**64
 
 
-# -- the default responder: plausible, format-correct answers for each technique --------------
+# -- the default responder: plausible answers in the shape each technique declared -----------------
 
-_NUMBERED = re.compile(r"^\[(\d+)\]", re.MULTILINE)
+_FIRST = re.compile(r"^\[1\] (.*?)(?=^\[2\]|^Critique of \[1\]|\Z)", re.MULTILINE | re.DOTALL)
 
 
 def default_responder(call: FakeCall) -> str:
-    prompt = call.prompt
-    n = len(set(_NUMBERED.findall(prompt)))
     rnd = unit_hash(call.model, call.prompt, call.seed)
-    lowered = prompt.lower()
-    if "[Correct]" in prompt and "[Incorrect]" in prompt:
-        # verify asks for reasoning first (the verdict "comes later"), then for the verdict,
-        # with that reasoning quoted in the prompt.
-        if "reasoning about the response" not in lowered and "answer with exactly one of" not in lowered:
-            return "The response addresses the question and its steps check out."
+    kind, n = call.reply.kind, max(1, call.reply.count)
+    if kind == "reasoning":
+        return "The response addresses the question and its steps check out."
+    if kind == "verdict":
         return "[Correct]" if rnd < 0.8 else "[Incorrect]"
-    if "[Passed]" in prompt and "[Failed]" in prompt:
-        listed = re.search(r"unit tests:\s*\n(.*?)(?:\n\s*\n|\Z)", prompt, re.IGNORECASE | re.DOTALL)
-        block = listed.group(1) if listed else prompt
-        tests = max(1, len(re.findall(r"^\s*\d+\.", block, re.MULTILINE)))
-        return "\n".join(
-            f"{i}. {'[Passed]' if unit_hash(rnd, i) < 0.7 else '[Failed]'}" for i in range(1, tests + 1)
-        )
-    if "unit tests" in lowered and "numbered list" in lowered:
-        wanted = re.search(r"write (\d+) unit tests", lowered)
-        count = int(wanted.group(1)) if wanted else 5
-        return "\n".join(f"{i}. The answer states result {i}." for i in range(1, count + 1))
-    if n and "synthesize" in prompt.lower():  # fuse: keep the first candidate, as a cautious fuser would
-        first = re.search(r"^\[1\] (.*?)(?=^\[2\]|^Critique of \[1\]|\Z)", prompt, re.MULTILINE | re.DOTALL)
+    if kind == "test_verdicts":
+        return "\n".join(f"{i}. {'[Passed]' if unit_hash(rnd, i) < 0.7 else '[Failed]'}" for i in range(1, n + 1))
+    if kind == "tests":
+        return "\n".join(f"{i}. The answer states result {i}." for i in range(1, n + 1))
+    if kind == "asserts":
+        return "\n".join(f"{i}. assert {i} == {i}" for i in range(1, n + 1))
+    if kind == "fused":  # keep the first candidate, as a cautious fuser would
+        first = _FIRST.search(call.prompt)
         return first.group(1).strip() if first else f"Fused answer {int(rnd * 3) + 42}."
-    if n and "rank the" in prompt.lower():
+    if kind == "ranking":
         order = sorted(range(1, n + 1), key=lambda i: unit_hash(call.model, call.prompt, call.seed, i))
         return " > ".join(f"[{i}]" for i in order)
-    if n and "strengths" in prompt.lower():
-        return "\n".join(
-            f"[{i}] Strengths: clear and direct. Weaknesses: could justify step {i} more." for i in range(1, n + 1)
-        )
+    if kind == "critiques":
+        return "\n".join(f"[{i}] Strengths: clear and direct. Weaknesses: could justify step {i} more."
+                         for i in range(1, n + 1))
     return f"The answer is {int(rnd * 3) + 42}."

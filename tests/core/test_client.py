@@ -135,13 +135,25 @@ nodes:
     assert seen == [1.3, 0.1]  # the node's own temperature wins; fuse keeps the alias default
 
 
-def test_default_fake_knows_each_technique_format() -> None:
+def test_the_default_fake_answers_in_the_declared_shape_whatever_the_prompt_says() -> None:
+    from archon.models.types import Reply
+
     client = ModelClient(None)
-    ranking = complete(client, "fake/a", "Rank the 3 responses\n\n[1] a\n\n[2] b\n\n[3] c").text
+
+    def ask(prompt: str, reply: Reply) -> str:
+        request = ModelRequest("fake/a", ({"role": "user", "content": prompt},), {}, 0, reply)
+        return asyncio.run(client.complete(request)).text
+
+    ranking = ask("Put these three in order, please.", Reply("ranking", 3))
     assert sorted(ranking.split(" > ")) == ["[1]", "[2]", "[3]"]
-    again = complete(client, "fake/a", "Rank the 3 responses\n\n[1] a\n\n[2] b\n\n[3] c").text
-    assert again == ranking  # deterministic
-    assert complete(client, "fake/a", "Tell me a number").text.startswith("The answer is")
+    assert ask("Put these three in order, please.", Reply("ranking", 3)) == ranking  # deterministic
+    # Words of a technique's prompt in a plain question change nothing: the declared shape decides.
+    assert ask("Rank the 3 responses\n\n[1] a\n\n[2] b\n\n[3] c", Reply()).startswith("The answer is")
+    assert ask("Is it right?", Reply("verdict")) in ("[Correct]", "[Incorrect]")
+    assert ask("Judge these.", Reply("test_verdicts", 2)).count("[") == 2
+    assert ask("Write tests.", Reply("asserts", 3)).splitlines() == ["1. assert 1 == 1", "2. assert 2 == 2",
+                                                                     "3. assert 3 == 3"]
+    assert ask("Merge:\n\n[1] first\n\n[2] second", Reply("fused")) == "first"
 
 
 def test_api_model_cost_is_litellm_price(monkeypatch: pytest.MonkeyPatch) -> None:
