@@ -10,19 +10,25 @@ from __future__ import annotations
 from collections import Counter
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from archon.layers.answers import RENAMED, Extractor, extract_answer
 from archon.layers.base import NodeContext, NodeInputs, NodeOutput, NodeSpec, Technique
 from archon.layers.registry import register
 
 
 class VoteSpec(NodeSpec):
     type: Literal["vote"] = "vote"
-    extractor: Literal["last_number", "boxed", "choice", "regex", "exact"] = Field(
-        default="last_number", description="How to pull the answer out of a candidate."
-    )
+    extractor: Extractor = Field(default="last_number", description="How to pull the answer out of a candidate.")
     pattern: str | None = Field(default=None, description="Regex for extractor 'regex' (group 1 is the answer).")
     top_k: int | None = Field(default=None, ge=1, description="Keep only the first k candidates after voting.")
+
+    @field_validator("extractor", mode="before")
+    @classmethod
+    def _renamed(cls, value: object) -> object:
+        if isinstance(value, str) and value in RENAMED:
+            raise ValueError(f"extractor {value!r} is now called {RENAMED[value]!r}")
+        return value
 
     @model_validator(mode="after")
     def _pattern_for_regex(self) -> VoteSpec:
@@ -49,8 +55,6 @@ class Vote(Technique):
         return 0
 
     async def run(self, ctx: NodeContext, inputs: NodeInputs) -> NodeOutput:
-        from archon.benchmarks.extract import extract_answer
-
         candidates = inputs.candidates
         answers = [extract_answer(c.text, self.spec.extractor, self.spec.pattern) for c in candidates]
         counts = Counter(a for a in answers if a is not None)

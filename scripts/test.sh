@@ -7,4 +7,5 @@ bash scripts/setup.sh smollm2-135m
 export LITELLM_LOCAL_MODEL_COST_MAP=True
 .venv/bin/ruff check .
 .venv/bin/mypy
+.venv/bin/lint-imports
 exec .venv/bin/python -m pytest "$@"

@@ -22,9 +22,8 @@ import optuna
 
 from archon.benchmarks.benchmark import Benchmark
 from archon.errors import ConfigError
-from archon.models.cache import ResponseCache
 from archon.models.client import ModelClient
-from archon.models.retry import RetryPolicy
+from archon.runtime.clients import make_client
 from archon.sandbox.store import CachedSandbox, ExecutionStore
 from archon.sandbox.unit_tests import CodeRunner
 from archon.search import preflight
@@ -107,7 +106,7 @@ def run_search(
     rundir.create()
     rundir.write_metadata(storage_url, name, _spec_text(source), source_name)
     if client is None:
-        client = _client(spec, rundir)
+        client = make_client(spec.runtime, spec.aliases().values(), rundir.cache)
     if sandbox is None:
         sandbox = CachedSandbox(ExecutionStore(rundir.executions))
     ctx = SearchContext(spec, source_name, bench, items, client, budget, prices, rundir.path,
@@ -147,19 +146,6 @@ def _enqueue_grid(study: optuna.Study, spec: SearchSpec, ranking: PowerRanking, 
         study.enqueue_trial(params, skip_if_exists=True)
     study.set_user_attr(GRID_ATTR, len(distinct))
     say(f"grid: {len(distinct)} distinct architectures queued")
-
-
-def _client(spec: SearchSpec, rundir: RunDir) -> ModelClient:
-    runtime = spec.runtime
-    limits = {c.model: c.max_concurrency for c in spec.aliases().values() if c.max_concurrency}
-    return ModelClient(
-        ResponseCache(rundir.cache),
-        max_concurrency=runtime.max_concurrency,
-        per_model_concurrency=runtime.per_model_concurrency,
-        model_limits=limits,
-        timeout_s=runtime.timeout_s,
-        retry=RetryPolicy(max_retries=runtime.max_retries, base_s=runtime.retry_base_s),
-    )
 
 
 def _with_overrides(spec: SearchSpec, **overrides: Any) -> SearchSpec:

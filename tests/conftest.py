@@ -2,9 +2,9 @@
 
 No test may touch the user's ~/.cache or reach a real provider: ARCHON_HOME points at
 a temporary directory for the whole session and ARCHON_OFFLINE is set before archon is
-imported, so only the ``fake/`` and ``local/`` providers can be called. The process-wide
-client and the shared response caches are reset around each test, so no test sees
-another's cached answers.
+imported, so only the ``fake/`` and ``local/`` providers can be called. The response
+caches a process keeps open are closed around each test, so no test sees another's
+cached answers.
 """
 
 from __future__ import annotations
@@ -37,19 +37,13 @@ def archon_home() -> Path:
 @pytest.fixture(autouse=True)
 def _isolated_clients(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     """Each test gets its own ARCHON_HOME (so its own default cache) and fresh shared state."""
-    from archon.models import client as client_module
-    from archon.runtime import system as system_module
+    from archon.runtime.clients import forget_open_caches
 
     monkeypatch.setenv("ARCHON_HOME", str(tmp_path / "archon-home"))
     monkeypatch.setenv("ARCHON_OFFLINE", "1")
-    monkeypatch.delenv("ARCHON_NO_CACHE", raising=False)
-    client_module.set_client(None)
-    system_module._shared_caches.clear()
+    forget_open_caches()
     yield
-    for cache in list(system_module._shared_caches.values()):
-        cache.close()
-    system_module._shared_caches.clear()
-    client_module.set_client(None)
+    forget_open_caches()
 
 
 @pytest.fixture(scope="session", autouse=True)

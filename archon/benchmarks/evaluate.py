@@ -68,7 +68,10 @@ async def evaluate(
     ids = [item.id for item in items]
     if len(set(ids)) != len(ids):
         raise ValueError("item ids must be unique: results are matched to items by id")
-    scorer = scorer or benchmark.scorer  # built first: a missing judge model fails before any call is made
+    # Built first (a missing judge model fails before any call is made), with the system's own
+    # client and sandbox: a judge's calls and a code scorer's runs belong to this run.
+    scorer = scorer or benchmark.scorer_for(client=getattr(system, "client", None),
+                                            sandbox=getattr(system, "sandbox", None))
     fingerprint = run_fingerprint(system, benchmark)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -18,7 +18,6 @@ import time
 import weakref
 from collections import Counter
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from archon.errors import ArchonError, ModelCallError, ReplayMiss
@@ -26,7 +25,6 @@ from archon.models.cache import ResponseCache
 from archon.models.providers import ensure_litellm, provider_of
 from archon.models.retry import RetryPolicy, is_retryable
 from archon.models.types import Completion, ModelRequest
-from archon.paths import archon_home
 
 # Providers that never leave this machine (allowed when ARCHON_OFFLINE is set, as in tests).
 OFFLINE_PROVIDERS = frozenset({"local", "fake"})
@@ -239,24 +237,3 @@ def _describe(exc: BaseException) -> str:
     if isinstance(exc, asyncio.TimeoutError):
         return "timed out"
     return f"{name}: {text}"[:300] if text else name
-
-
-def default_cache_path() -> Path:
-    return archon_home() / "cache" / "responses.sqlite"
-
-
-_default_client: ModelClient | None = None
-
-
-def get_client() -> ModelClient:
-    """The process-wide client, with the on-disk cache unless ARCHON_NO_CACHE is set."""
-    global _default_client
-    if _default_client is None:
-        cache = None if os.environ.get("ARCHON_NO_CACHE") else ResponseCache(default_cache_path())
-        _default_client = ModelClient(cache)
-    return _default_client
-
-
-def set_client(client: ModelClient | None) -> None:
-    global _default_client
-    _default_client = client

@@ -2,16 +2,22 @@
 
 ``local/<name>`` (embedded llama.cpp) and ``fake/<name>`` (deterministic test
 double) are litellm custom providers, so every model, local or API, is one litellm
-model string and goes through the same call path.
+model string and goes through the same call path. They are plugins named here by
+import path, as litellm's own ``custom_provider_map`` names handlers: this layer calls
+them without depending on them (``archon.local`` and ``archon.testing`` are built on it).
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 import threading
 import warnings
 from typing import Any
 
+#: provider -> "module:class" of its litellm CustomLLM handler; a module that is not installed
+#: (a build without the local engine) leaves its provider out.
+CUSTOM_PROVIDERS = {"fake": "archon.testing.fake:FakeLLM", "local": "archon.local.provider:LocalLLM"}
 UNSTARTED_CALL = r"coroutine '(FakeLLM|LocalLLM)\.acompletion' was never awaited"
 _lock = threading.Lock()
 _litellm: Any = None
@@ -36,15 +42,14 @@ def ensure_litellm() -> Any:
         litellm.suppress_debug_info = True
         # Providers differ in what they accept (seed, top_p...): drop what one cannot take.
         litellm.drop_params = True
-        from archon.testing.fake import FakeLLM
-
-        handlers: list[dict[str, Any]] = [{"provider": "fake", "custom_handler": FakeLLM()}]
-        try:
-            from archon.local.provider import LocalLLM
-        except ImportError:  # built without the local engine
-            pass
-        else:
-            handlers.append({"provider": "local", "custom_handler": LocalLLM()})
+        handlers: list[dict[str, Any]] = []
+        for provider, target in CUSTOM_PROVIDERS.items():
+            module, name = target.split(":")
+            try:
+                handler = getattr(importlib.import_module(module), name)()
+            except ImportError:  # built without the local engine
+                continue
+            handlers.append({"provider": provider, "custom_handler": handler})
         ours = {h["provider"] for h in handlers}
         existing = [h for h in (litellm.custom_provider_map or []) if h.get("provider") not in ours]
         litellm.custom_provider_map = [*existing, *handlers]  # type: ignore[list-item]

@@ -15,7 +15,6 @@ RETRYABLE = frozenset(
         "ServiceUnavailableError",
         "APIConnectionError",
         "BadGatewayError",
-        "TransientFakeError",
     }
 )
 

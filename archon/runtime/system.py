@@ -14,24 +14,13 @@ from archon.config.loading import dump_spec, load_system_spec
 from archon.config.spec import SystemSpecBase
 from archon.errors import ArchonError
 from archon.models.cache import ResponseCache
-from archon.models.client import ModelClient, default_cache_path
-from archon.models.retry import RetryPolicy
+from archon.models.client import ModelClient
+from archon.runtime.clients import CacheChoice, make_client
 from archon.runtime.executor import RunResult, run_query
 from archon.runtime.usage import Usage
 from archon.sandbox.unit_tests import CodeRunner
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schema" / "system.schema.json"
-
-_shared_caches: dict[Path, ResponseCache] = {}
-
-
-def shared_cache(path: str | Path | None = None) -> ResponseCache:
-    """One ResponseCache object per file in this process."""
-    resolved = Path(path or default_cache_path()).resolve()
-    if resolved not in _shared_caches:
-        _shared_caches[resolved] = ResponseCache(resolved)
-    return _shared_caches[resolved]
-
 
 class System:
     def __init__(self, spec: SystemSpecBase, graph: SystemGraph, source: str = "<spec>") -> None:
@@ -39,7 +28,7 @@ class System:
         self.graph = graph
         self.source = source
         self._client: ModelClient | None = None
-        self._cache: ResponseCache | str | Path | bool = True
+        self._cache: CacheChoice = True
         self._checked = False
         self.sandbox: CodeRunner | None = None  # None: the machine's default sandbox, uncached
 
@@ -71,25 +60,7 @@ class System:
         return self._client
 
     def _build_client(self) -> ModelClient:
-        runtime = self.spec.runtime
-        cache: ResponseCache | None
-        if isinstance(self._cache, ResponseCache):
-            cache = self._cache
-        elif self._cache is True:
-            cache = shared_cache()
-        elif self._cache:
-            cache = shared_cache(self._cache)
-        else:
-            cache = None
-        limits = {cfg.model: cfg.max_concurrency for cfg in self.graph.aliases.values() if cfg.max_concurrency}
-        return ModelClient(
-            cache,
-            max_concurrency=runtime.max_concurrency,
-            per_model_concurrency=runtime.per_model_concurrency,
-            model_limits=limits,
-            timeout_s=runtime.timeout_s,
-            retry=RetryPolicy(max_retries=runtime.max_retries, base_s=runtime.retry_base_s),
-        )
+        return make_client(self.spec.runtime, self.graph.aliases.values(), self._cache)
 
     def fingerprint(self) -> str:
         """Hash of everything that changes answers (not the name or description)."""

@@ -13,8 +13,9 @@ import pytest
 
 import archon
 from archon.models.cache import ResponseCache
-from archon.models.client import ModelClient, default_cache_path
+from archon.models.client import ModelClient
 from archon.models.types import Completion, ModelRequest
+from archon.runtime.clients import default_cache_path, forget_open_caches
 from archon.testing import FakeCall
 
 Register = Callable[[str, Callable[[FakeCall], str]], str]
@@ -53,11 +54,7 @@ def test_a_new_system_on_the_same_cache_file_pays_nothing(tmp_path: Path) -> Non
     path = tmp_path / "cache.sqlite"
     archon.System.load(SYSTEM, cache=path).run("q")
     # A fresh cache object (as in another process) reads what the first one wrote.
-    from archon.runtime import system as system_module
-
-    for cache in system_module._shared_caches.values():
-        cache.close()
-    system_module._shared_caches.clear()
+    forget_open_caches()
     again = archon.System.load(SYSTEM, cache=path)
     result = again.run("q")
     assert again.client.counters["provider_calls"] == 0

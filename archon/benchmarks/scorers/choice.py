@@ -8,9 +8,9 @@ index is turned into its letter.
 
 from __future__ import annotations
 
-from archon.benchmarks.extract import DEFAULT_LETTERS, choice_letter
 from archon.benchmarks.scorers.base import missing_reference, unscorable
 from archon.benchmarks.types import Item, Score
+from archon.layers.answers import DEFAULT_LETTERS, choice_letter
 
 
 class ChoiceScorer:

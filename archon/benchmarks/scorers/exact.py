@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from archon.benchmarks.extract import strip_reasoning
 from archon.benchmarks.scorers.base import missing_reference
 from archon.benchmarks.types import Item, Score
+from archon.layers.answers import strip_reasoning
 
 
 class ExactScorer:

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from archon.benchmarks.extract import strip_reasoning
 from archon.benchmarks.scorers.base import unscorable
 from archon.benchmarks.scorers.ifeval_checks import load_evaluation
 from archon.benchmarks.types import Item, Score
 from archon.errors import ArchonError
+from archon.layers.answers import strip_reasoning
 
 
 class IFEvalScorer:

@@ -14,11 +14,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from archon.benchmarks.benchmark import render_template
-from archon.benchmarks.extract import strip_reasoning
 from archon.benchmarks.scorers.base import unscorable
 from archon.benchmarks.scorers.judge_formats import JUDGE_FORMATS, JudgeFormat, Verdict
 from archon.benchmarks.types import Item, Score
 from archon.errors import ArchonError
+from archon.layers.answers import strip_reasoning
 from archon.models.types import ModelRequest
 from archon.runtime.usage import UsageStats
 
@@ -56,10 +56,10 @@ class JudgeScorer:
 
     @property
     def client(self) -> Any:
+        """The run's model client: the judge's calls share its cache, limits and accounting."""
         if self._client is None:
-            from archon.models.client import get_client
-
-            self._client = get_client()
+            raise ArchonError("the judge has no model client: it runs inside an eval or a search, which hand it "
+                              "theirs (benchmark.scorer_for(client=...))")
         return self._client
 
     def with_resources(self, *, client: Any = None, sandbox: Any = None) -> JudgeScorer:

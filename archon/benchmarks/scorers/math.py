@@ -8,10 +8,10 @@ worker processes that a pathological expression cannot hang (see math_verifier).
 
 from __future__ import annotations
 
-from archon.benchmarks.extract import last_boxed, strip_reasoning
 from archon.benchmarks.scorers.base import missing_reference, unscorable
 from archon.benchmarks.scorers.math_verifier import MathVerifier, get_verifier
 from archon.benchmarks.types import Item, Score
+from archon.layers.answers import last_boxed, strip_reasoning
 
 # math-verify is slow on long texts; a final answer is near the end.
 MAX_UNBOXED_CHARS = 4000

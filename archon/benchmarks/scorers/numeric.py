@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import math
 
-from archon.benchmarks.extract import last_number, normalize_number
 from archon.benchmarks.scorers.base import missing_reference, unscorable
 from archon.benchmarks.types import Item, Score
+from archon.layers.answers import last_number, normalize_number
 
 
 class NumericScorer:

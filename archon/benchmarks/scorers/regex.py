@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from archon.benchmarks.extract import normalize_number, regex_match
 from archon.benchmarks.scorers.base import missing_reference
 from archon.benchmarks.types import Item, Score
+from archon.layers.answers import normalize_number, regex_match
 
 
 class RegexScorer:

@@ -1,9 +1,10 @@
-"""Pull the final answer out of a free-text response.
+"""Pull the final answer out of a free-text response: the ``vote`` technique's extractors.
 
-Pure functions (no I/O, no state): scorers use them to grade, and the ``vote``
-technique uses them to decide which candidates agree. Every extractor returns a
-normalized string, or ``None`` when the text holds no answer of that kind, so two
-answers agree exactly when their extractions are equal.
+Pure functions (no I/O, no state): the ``vote`` technique uses them to decide which
+candidates agree, and benchmark scorers use the same ones to grade (benchmarks depend on
+techniques, never the other way round). Every extractor returns a normalized string, or
+``None`` when the text holds no answer of that kind, so two answers agree exactly when
+their extractions are equal.
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Literal
 
-AnswerKind = Literal["number", "boxed", "choice", "regex", "text"]
-ANSWER_KINDS: tuple[str, ...] = ("number", "boxed", "choice", "regex", "text")
-# Other names for the same kinds (the vote technique's ``extractor`` values).
-KIND_ALIASES = {"last_number": "number", "exact": "text"}
+#: The extractors by the names systems and the README use.
+Extractor = Literal["last_number", "boxed", "choice", "regex", "exact"]
+EXTRACTORS: tuple[str, ...] = ("last_number", "boxed", "choice", "regex", "exact")
+#: Names earlier versions also accepted, and the one that replaced each.
+RENAMED = {"number": "last_number", "text": "exact"}
 
 DEFAULT_LETTERS = "ABCDEFGHIJ"
 
@@ -28,19 +30,18 @@ _THINK = re.compile(r"<think>.*?</think>", re.DOTALL | re.IGNORECASE)
 
 
 def extract_answer(text: str, kind: str, pattern: str | None = None, *, letters: str = DEFAULT_LETTERS) -> str | None:
-    """The answer of ``kind`` in ``text``, normalized; ``None`` if there is none.
+    """The answer of extractor ``kind`` in ``text``, normalized; ``None`` if there is none.
 
-    - ``number``: the number after the last "answer is / Answer: / #### / \\boxed{",
+    - ``last_number``: the number after the last "answer is / Answer: / #### / \\boxed{",
       else the last number; normalized ("1,000" -> "1000", "3.0" -> "3").
     - ``boxed``: the content of the last ``\\boxed{...}`` (numbers normalized).
     - ``choice``: a letter among ``letters`` ("The answer is (B)" -> "B").
     - ``regex``: group 1 of the last match of ``pattern`` (the whole match if it has no group).
-    - ``text``: the whole text, trimmed, lower-cased, whitespace collapsed.
-
-    "last_number" and "exact" are accepted for "number" and "text".
+    - ``exact``: the whole text, trimmed, lower-cased, whitespace collapsed.
     """
-    kind = KIND_ALIASES.get(kind, kind)
-    if kind == "number":
+    if kind in RENAMED:
+        raise ValueError(f"extractor {kind!r} is now called {RENAMED[kind]!r}")
+    if kind == "last_number":
         return last_number(text)
     if kind == "boxed":
         boxed = last_boxed(text)
@@ -51,10 +52,10 @@ def extract_answer(text: str, kind: str, pattern: str | None = None, *, letters:
         if pattern is None:
             raise ValueError("extract_answer(kind='regex') needs a pattern")
         return regex_match(text, pattern)
-    if kind == "text":
+    if kind == "exact":
         normalized = " ".join(text.split()).lower()
         return normalized or None
-    raise ValueError(f"unknown answer kind {kind!r}; expected one of {', '.join(ANSWER_KINDS)}")
+    raise ValueError(f"unknown extractor {kind!r}; expected one of {', '.join(EXTRACTORS)}")
 
 
 def strip_reasoning(text: str) -> str:

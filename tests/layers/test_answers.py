@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from archon.benchmarks.extract import extract_answer, last_boxed, normalize_number, strip_reasoning
+from archon.layers.answers import extract_answer, last_boxed, normalize_number, strip_reasoning
 
 
 @pytest.mark.parametrize(
@@ -40,7 +40,7 @@ def test_normalize_number(text: str, expected: str | None) -> None:
     ],
 )
 def test_number(text: str, expected: str | None) -> None:
-    assert extract_answer(text, "number") == expected
+    assert extract_answer(text, "last_number") == expected
 
 
 def test_boxed_takes_the_last_box_and_balances_braces() -> None:
@@ -80,10 +80,11 @@ def test_regex_uses_group_one_of_the_last_match() -> None:
         extract_answer("x", "regex")
 
 
-def test_text_and_unknown_kind() -> None:
-    assert extract_answer("  Hello\n  World ", "text") == "hello world"
-    assert extract_answer("   ", "text") is None
-    with pytest.raises(ValueError, match="unknown answer kind 'nope'"):
+def test_exact_and_an_unknown_extractor() -> None:
+    assert extract_answer("  Hello\n  World ", "exact") == "hello world"
+    assert extract_answer("   ", "exact") is None
+    expected = "unknown extractor 'nope'; expected one of last_number, boxed, choice, regex, exact"
+    with pytest.raises(ValueError, match=expected):
         extract_answer("x", "nope")
 
 
@@ -93,5 +94,8 @@ def test_strip_reasoning() -> None:
 
 
 def test_the_vote_techniques_extractor_names_are_accepted() -> None:
-    assert extract_answer("so 1,000", "last_number") == extract_answer("so 1,000", "number") == "1000"
+    assert extract_answer("so 1,000", "last_number") == "1000"
+    for old, new in (("number", "last_number"), ("text", "exact")):
+        with pytest.raises(ValueError, match=f"extractor '{old}' is now called '{new}'"):
+            extract_answer("so 1,000", old)
     assert extract_answer(" Paris ", "exact") == "paris"
