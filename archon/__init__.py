@@ -26,9 +26,10 @@ __all__ = ["RunResult", "System", "__version__", "load"]
 
 
 def load(source: Any, **options: Any) -> System:
-    """Load a system from a YAML/JSON file path, a YAML string, a dict or a SystemSpec.
+    """Load a system from a YAML/JSON file path, a dict or a SystemSpec (YAML text:
+    ``archon.System.from_text``).
 
-    Options (see ``System.load``): ``cache`` (True, False or a path), ``client``.
+    Options (see ``System.from_file``): ``cache`` (True, False or a path), ``client``, ``sandbox``.
     """
     from archon.runtime.system import System
 

@@ -45,5 +45,5 @@ nodes:
 """
 
 if __name__ == "__main__":
-    result = archon.load(SYSTEM, cache=False).run("Say something short.")
+    result = archon.System.from_text(SYSTEM, cache=False).run("Say something short.")
     print(result.answer)

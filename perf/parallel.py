@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import archon
 
-    system = archon.System.load(SYSTEM, cache=False)
+    system = archon.System.from_text(SYSTEM, cache=False)
     system.run("warm-up: import litellm, set up the providers")  # not measured
 
     floor = [litellm_schedule(i) for i in range(args.queries)]

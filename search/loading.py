@@ -11,11 +11,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
+from archon.config.explain import explain
 from archon.config.graph import model_problem
-from archon.config.loading import parse_text, read_document
-from archon.config.locate import YamlLocator, format_path
+from archon.config.locate import format_path
+from archon.config.reader import Document, read_document, text_document
 from archon.errors import ConfigError, ConfigErrors
 from archon.search.spec import SearchSpec
 
@@ -23,33 +24,38 @@ Problem = tuple[list[str | int], str]
 
 
 def load_search_spec(source: str | Path | dict[str, Any] | SearchSpec) -> tuple[SearchSpec, str, Path | None]:
-    """(spec, source name, directory that relative paths in it are resolved against)."""
+    """(spec, source name, directory that relative paths in it are resolved against) of a search
+    file (a path), a dict, or a SearchSpec (YAML text: ``search_from_text``)."""
     if isinstance(source, SearchSpec):
         return source, "<spec>", None
-    text: str | None = None
-    base: Path | None = None
-    if isinstance(source, Path) or (isinstance(source, str) and "\n" not in source
-                                    and source.strip().endswith((".yaml", ".yml", ".json"))):
-        path = Path(source)
-        name, base = str(path), path.resolve().parent
-        data, text = read_document(path)
-    elif isinstance(source, str):
-        name, text = "<string>", source
-        data = parse_text(source, name)
-    else:
-        name, data = "<dict>", source
-    locator = YamlLocator(text)
+    if isinstance(source, dict):
+        return check_search(Document("<dict>", None, source)), "<dict>", None
+    if isinstance(source, str) and "\n" in source:
+        raise ConfigError(source.strip().splitlines()[0][:60], "", "is not a file name; to read a search from "
+                          "YAML text use archon.search.loading.search_from_text(text)")
+    path = Path(source)
+    return check_search(read_document(path, "search file")), str(path), path.resolve().parent
+
+
+def search_from_text(text: str, source: str = "<string>") -> SearchSpec:
+    return check_search(text_document(text, source))
+
+
+def check_search(doc: Document) -> SearchSpec:
+    """The search definition in ``doc``, checked field by field and between fields."""
+    data, locator = doc.data, doc.locator
     if not isinstance(data, dict):
         got = "an empty document" if data is None else f"a {type(data).__name__}"
-        raise ConfigError(name, "", f"expected a search definition (a mapping with name, benchmark, models), got {got}")
+        raise ConfigError(doc.source, "", f"expected a search definition (a mapping with name, benchmark, models), "
+                          f"got {got}")
     try:
         spec = SearchSpec.model_validate(data)
     except ValidationError as exc:
-        raise ConfigErrors(_explain(exc, name, locator)) from None
+        raise explain(exc, data, doc.source, SearchSpec, locator) from None
     problems = semantic_problems(spec)
     if problems:
-        raise ConfigErrors([ConfigError(name, format_path(p), m, line=locator.line(p)) for p, m in problems])
-    return spec, name, base
+        raise ConfigErrors([ConfigError(doc.source, format_path(p), m, line=locator.line(p)) for p, m in problems])
+    return spec
 
 
 def semantic_problems(spec: SearchSpec) -> list[Problem]:
@@ -116,40 +122,3 @@ def _vote_problems(extractor: str) -> list[Problem]:
     except ValidationError as exc:
         return [(["space", "vote_extractor"], exc.errors()[0]["msg"])]
     return []
-
-
-def _explain(exc: ValidationError, source: str, locator: YamlLocator) -> list[ConfigError]:
-    errors: list[ConfigError] = []
-    for err in exc.errors():
-        loc = [p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
-        if err["type"] == "extra_forbidden":
-            owner = _owner(loc[:-1])
-            allowed = ", ".join(sorted(owner.model_fields)) if owner else ""
-            message = f"unknown key {loc[-1]!r}" + (f"; allowed keys: {allowed}" if allowed else "")
-        elif err["type"] == "missing":
-            message = f"missing required key {loc[-1]!r}"
-        else:
-            message = err["msg"].removeprefix("Value error, ")
-            if err["type"] not in ("value_error", "assertion_error"):
-                message += f" (got {_short(err.get('input'))})"
-        path: list[str | int] = [p for p in loc if isinstance(p, (str, int))]
-        errors.append(ConfigError(source, format_path(path), message, line=locator.line(path)))
-    return errors
-
-
-def _owner(loc: list[Any]) -> type[BaseModel] | None:
-    """The pydantic model at ``loc`` (to list its allowed keys)."""
-    model: type[BaseModel] | None = SearchSpec
-    for part in loc:
-        if model is None or not isinstance(part, str) or part not in model.model_fields:
-            return None
-        annotation = model.model_fields[part].annotation
-        candidates = [a for a in getattr(annotation, "__args__", (annotation,))
-                      if isinstance(a, type) and issubclass(a, BaseModel)]
-        model = candidates[0] if candidates else None
-    return model
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."

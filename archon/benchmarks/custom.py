@@ -27,9 +27,10 @@ from archon.benchmarks.benchmark import Benchmark
 from archon.benchmarks.records import RECORD_SUFFIXES, read_records, records_to_items
 from archon.benchmarks.scorers import build_scorer, import_object
 from archon.benchmarks.types import Item, Scorer
-from archon.config.loading import read_document
-from archon.config.locate import YamlLocator, format_path
-from archon.errors import ConfigError, ConfigErrors, UnknownNameError
+from archon.config.explain import explain
+from archon.config.locate import YamlLocator
+from archon.config.reader import read_document
+from archon.errors import ConfigError, UnknownNameError
 
 
 class _Strict(BaseModel):
@@ -65,9 +66,9 @@ class CustomBenchmarkSpec(_Strict):
 
 def load_custom_benchmark(path: Path, *, judge_model: str | None = None) -> Benchmark:
     source = str(path)
-    document, text = read_document(path)
-    spec = validate_custom_spec(document, source, text)
-    locator = YamlLocator(text)
+    doc = read_document(path, "benchmark file")
+    spec = validate_custom_spec(doc.data, source, doc.locator)
+    locator = doc.locator
     scorer = _scorer(spec, source, locator, judge_model)
     identity: dict[str, Any] = {"spec": spec.model_dump(exclude={"description"})}
     if spec.data is not None:
@@ -97,32 +98,14 @@ def load_custom_benchmark(path: Path, *, judge_model: str | None = None) -> Benc
     )
 
 
-def validate_custom_spec(document: Any, source: str, text: str | None = None) -> CustomBenchmarkSpec:
+def validate_custom_spec(document: Any, source: str, locator: YamlLocator | None = None) -> CustomBenchmarkSpec:
     if not isinstance(document, dict):
         got = "an empty document" if document is None else f"a {type(document).__name__}"
         raise ConfigError(source, "", f"expected a mapping with 'name', 'data' (or 'loader') and 'scorer', got {got}")
     try:
         return CustomBenchmarkSpec.model_validate(document)
     except ValidationError as exc:
-        raise ConfigErrors(_explain(exc, source, YamlLocator(text))) from None
-
-
-def _explain(exc: ValidationError, source: str, locator: YamlLocator) -> list[ConfigError]:
-    errors: list[ConfigError] = []
-    for err in exc.errors():
-        loc = list(err["loc"])
-        kind = err["type"]
-        if kind == "extra_forbidden":
-            owner = FieldMap if loc[:1] == ["fields"] else CustomBenchmarkSpec
-            message = f"unknown key {loc[-1]!r}; allowed keys: {', '.join(owner.model_fields)}"
-        elif kind == "missing":
-            message = f"missing required key {loc[-1]!r}"
-        elif kind == "value_error":
-            message = str(err.get("ctx", {}).get("error", err["msg"]))
-        else:
-            message = f"{err['msg']} (got {err.get('input')!r})"
-        errors.append(ConfigError(source, format_path(loc), message, line=locator.line(loc)))
-    return errors
+        raise explain(exc, document, source, CustomBenchmarkSpec, locator or YamlLocator(None)) from None
 
 
 def _scorer(spec: CustomBenchmarkSpec, source: str, locator: YamlLocator, judge_model: str | None) -> Scorer:

@@ -8,16 +8,13 @@ one failed item, with its reason in the results, not the whole run.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from archon.benchmarks.benchmark import ERROR_KEY, broken_item
 from archon.benchmarks.types import Item
-from archon.config.loading import read_text_file
+from archon.config.reader import max_bytes, parse, read_text
 from archon.errors import ConfigError
 
 RECORD_SUFFIXES = (".jsonl", ".json", ".yaml", ".yml")
@@ -26,32 +23,21 @@ RECORD_SUFFIXES = (".jsonl", ".json", ".yaml", ".yml")
 def read_records(path: Path) -> list[dict[str, Any]]:
     """The records of a .jsonl/.json/.yaml/.yml file, each a mapping."""
     source = str(path)
-    text = read_text_file(path, "records file")
+    if path.suffix not in RECORD_SUFFIXES:
+        raise ConfigError(source, "", f"unsupported records file type; expected one of {', '.join(RECORD_SUFFIXES)}")
+    text = read_text(path, "records file", limit=max_bytes(records=True))
     if path.suffix == ".jsonl":
         records: list[Any] = []
         for number, line in enumerate(text.splitlines(), start=1):
             if not line.strip():
                 continue
             try:
-                records.append(json.loads(line))
-            except json.JSONDecodeError as exc:
-                raise ConfigError(source, f"record on line {number}", f"invalid JSON: {exc.msg}", line=number) from None
+                records.append(parse(line, source, as_json=True))
+            except ConfigError as exc:
+                raise ConfigError(source, f"record on line {number}", exc.message, line=number) from None
         lines = [n for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
         return _mappings(records, source, lambda i: f"record on line {lines[i]}")
-    if path.suffix == ".json":
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ConfigError(source, "", f"invalid JSON: {exc.msg}", line=exc.lineno) from None
-    elif path.suffix in (".yaml", ".yml"):
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            at = mark.line + 1 if mark is not None else None
-            raise ConfigError(source, "", f"invalid YAML: {getattr(exc, 'problem', None) or exc}", line=at) from None
-    else:
-        raise ConfigError(source, "", f"unsupported records file type; expected one of {', '.join(RECORD_SUFFIXES)}")
+    data = parse(text, source, as_json=path.suffix == ".json")
     if not isinstance(data, list):
         raise ConfigError(source, "", f"expected a list of records (mappings), got {_kind(data)}")
     return _mappings(data, source, lambda i: f"record {i + 1}")

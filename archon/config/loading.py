@@ -1,7 +1,10 @@
-"""Read a system definition from YAML/JSON (or a dict) into a validated SystemSpec.
+"""From a file, a text or a dict to a validated system: its spec and its checked graph, once.
 
-Every problem becomes a ``ConfigError`` naming the file, the path inside it (with the
-line when known) and what was expected; graph-level checks run after the schema.
+Reading goes through the one reader (``reader.py``: refuses what is not a sane text file),
+errors through the one explainer (``explain.py``); the reference implementation's JSON
+format is converted first. The graph is built and checked here, exactly once per load, and
+every problem is a ``ConfigError`` naming the file, the place (with its line) and what was
+expected.
 """
 
 from __future__ import annotations
@@ -10,70 +13,40 @@ import json
 from pathlib import Path
 from typing import Any
 
-import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
-from archon.config.locate import YamlLocator, format_path
-from archon.config.spec import ModelConfig, RuntimeConfig, SystemSpecBase, system_spec_model
-from archon.errors import ConfigError, ConfigErrors
-
-
-def read_text_file(path: Path, what: str = "file") -> str:
-    """The file's text, or a ConfigError naming it ("records file not found")."""
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(str(path), "", f"{what} not found") from None
-    except OSError as exc:
-        raise ConfigError(str(path), "", f"cannot read {what}: {exc.strerror}") from None
+from archon.config.explain import explain
+from archon.config.graph import SystemGraph, check_graph
+from archon.config.locate import YamlLocator
+from archon.config.reader import Document, read_document, text_document
+from archon.config.spec import SystemSpecBase, system_spec_model
+from archon.errors import ConfigError
 
 
-def read_document(path: Path) -> tuple[Any, str]:
-    """Parse a YAML or JSON file; syntax errors name the file and line."""
-    text = read_text_file(path)
-    return parse_text(text, str(path)), text
+def system_from_file(path: str | Path) -> tuple[SystemSpecBase, SystemGraph, str]:
+    """(spec, graph, source) of a system file."""
+    return load_document(read_document(Path(path), "system file"))
 
 
-def parse_text(text: str, source: str = "<string>") -> Any:
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc)
-        line = mark.line + 1 if mark is not None else None
-        raise ConfigError(source, "", f"invalid YAML: {problem}", line=line) from None
+def system_from_text(text: str, source: str = "<string>") -> tuple[SystemSpecBase, SystemGraph, str]:
+    return load_document(text_document(text, source))
 
 
-def load_system_spec(source: Any) -> tuple[SystemSpecBase, str, str | None]:
-    """Return (spec, source name, raw text) from a path, YAML text, dict or spec."""
-    if isinstance(source, SystemSpecBase):
-        return source, "<spec>", None
-    text: str | None = None
-    if isinstance(source, Path) or (isinstance(source, str) and _looks_like_path(source)):
-        path = Path(source)
-        name = str(path)
-        data, text = read_document(path)
-    elif isinstance(source, str):
-        name, text = "<string>", source
-        data = parse_text(source, name)
-    elif isinstance(source, dict):
-        name, data = "<dict>", source
-    else:
-        raise ConfigError("<input>", "", f"expected a path, YAML text or a mapping, got {type(source).__name__}")
+def system_from_dict(data: Any, source: str = "<dict>") -> tuple[SystemSpecBase, SystemGraph, str]:
+    return load_document(Document(source, None, data))
 
+
+def load_document(doc: Document) -> tuple[SystemSpecBase, SystemGraph, str]:
+    data, locator = doc.data, doc.locator
     if _is_reference_format(data):
         from archon.config.legacy import convert_reference_config
 
-        data = convert_reference_config(data, name)
-        text = None
-    spec = validate_spec(data, name, text)
-    from archon.config.graph import check_graph
-
-    check_graph(spec, name, YamlLocator(text))
-    return spec, name, text
+        data, locator = convert_reference_config(data, doc.source), YamlLocator(None)
+    spec = validate_spec(data, doc.source, locator)
+    return spec, check_graph(spec, doc.source, locator), doc.source
 
 
-def validate_spec(data: Any, source: str, text: str | None = None) -> SystemSpecBase:
+def validate_spec(data: Any, source: str, locator: YamlLocator | None = None) -> SystemSpecBase:
     if not isinstance(data, dict):
         got = "an empty document" if data is None else f"a {type(data).__name__}"
         raise ConfigError(source, "", f"expected a mapping with 'name' and 'nodes', got {got}")
@@ -81,80 +54,20 @@ def validate_spec(data: Any, source: str, text: str | None = None) -> SystemSpec
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise ConfigErrors(explain_validation_error(exc, data, source, YamlLocator(text))) from None
+        raise explain(exc, data, source, model, locator or YamlLocator(None), _technique_tag) from None
 
 
-def explain_validation_error(
-    exc: ValidationError, data: Any, source: str, locator: YamlLocator
-) -> list[ConfigError]:
+def _technique_tag(err: dict[str, Any], loc: list[str | int]) -> tuple[list[str | int], str] | None:
+    """A node's `type` picks its technique: a missing or unknown one lists the techniques."""
     from archon.layers.registry import techniques
 
-    known = techniques()
-    errors: list[ConfigError] = []
-    for err in exc.errors():
-        loc = list(err["loc"])
-        # A discriminated union puts the tag into the path ("nodes", 2, "rank", "top_k"): drop it.
-        if len(loc) >= 3 and loc[0] == "nodes" and isinstance(loc[1], int) and loc[2] in known:
-            del loc[2]
-        # A model alias is `ModelConfig | str`: pydantic reports both branches, each tagged
-        # ("models", "m", "ModelConfig", "temperature"). Keep the one the user wrote, untagged.
-        if len(loc) >= 3 and loc[0] == "models" and loc[2] in ("ModelConfig", "str"):
-            alias = (data.get("models") or {}).get(loc[1]) if isinstance(data.get("models"), dict) else None
-            if loc[2] != ("ModelConfig" if isinstance(alias, dict) else "str"):
-                continue
-            del loc[2]
-        owner = _owner_model(loc, data)
-        kind = err["type"]
-        if kind == "extra_forbidden":
-            allowed = sorted(owner.model_fields) if owner else []
-            message = f"unknown key {loc[-1]!r}; allowed keys: {', '.join(allowed)}"
-        elif kind == "missing":
-            message = f"missing required key {loc[-1]!r}"
-        elif kind in ("union_tag_invalid", "union_tag_not_found"):
-            tag = (err.get("ctx") or {}).get("tag")
-            if kind == "union_tag_not_found":
-                message = f"missing key 'type'; expected one of: {', '.join(sorted(known))}"
-                loc = [*loc, "type"]
-            else:
-                message = f"unknown technique {tag!r}. Valid choices: {', '.join(sorted(known))}"
-                loc = [*loc, "type"]
-        elif loc[-1] == "api_key_env":  # never echo it: it may be a key pasted by mistake
-            message = ("must be the name of an environment variable holding the API key "
-                       "(e.g. OPENAI_API_KEY), not the key itself (the value given is not shown)")
-        elif kind == "value_error":  # a model_validator's own sentence; the input is the whole node
-            message = str(err["msg"]).removeprefix("Value error, ")
-        else:
-            message = f"{err['msg']} (got {_short(err.get('input'))})"
-        errors.append(ConfigError(source, format_path(loc), message, line=locator.line(loc)))
-    return errors
-
-
-def _owner_model(loc: list[Any], data: Any) -> type[BaseModel] | None:
-    """The pydantic model that owns the last element of ``loc`` (to list allowed keys)."""
-    from archon.layers.registry import techniques
-
-    if len(loc) == 1:
-        return SystemSpecBase
-    if loc[0] == "runtime" and len(loc) == 2:
-        return RuntimeConfig
-    if loc[0] == "models" and len(loc) == 3:
-        return ModelConfig
-    if loc[0] == "nodes" and len(loc) == 3 and isinstance(loc[1], int):
-        try:
-            node_type = data["nodes"][loc[1]]["type"]
-            return techniques()[node_type].Spec
-        except (KeyError, IndexError, TypeError):
-            return None
+    known = ", ".join(sorted(techniques()))
+    if err["type"] == "union_tag_not_found":
+        return [*loc, "type"], f"missing key 'type'; expected one of: {known}"
+    if err["type"] == "union_tag_invalid":
+        tag = (err.get("ctx") or {}).get("tag")
+        return [*loc, "type"], f"unknown technique {tag!r}. Valid choices: {known}"
     return None
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _looks_like_path(text: str) -> bool:
-    return "\n" not in text and text.strip().endswith((".yaml", ".yml", ".json"))
 
 
 def _is_reference_format(data: Any) -> bool:

@@ -10,10 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from archon.config.graph import SystemGraph, check_graph
-from archon.config.loading import dump_spec, load_system_spec
+from archon.config.loading import dump_spec, system_from_dict, system_from_file, system_from_text
 from archon.config.spec import SystemSpecBase
-from archon.errors import ArchonError
-from archon.models.cache import ResponseCache
+from archon.errors import ArchonError, ConfigError
 from archon.models.client import ModelClient
 from archon.runtime.clients import CacheChoice, make_client
 from archon.runtime.executor import RunResult, run_query
@@ -33,17 +32,44 @@ class System:
         self.sandbox: CodeRunner | None = None  # None: the machine's default sandbox, uncached
 
     @classmethod
-    def load(cls, source: Any, *, cache: bool | str | Path | ResponseCache = True,
-             client: ModelClient | None = None, sandbox: CodeRunner | None = None) -> System:
-        """Load from a YAML/JSON path, YAML text, a dict or a SystemSpec.
+    def from_file(cls, path: str | Path, **options: Any) -> System:
+        """A system from a YAML or JSON file (the reference implementation's JSON format too).
 
         ``cache``: True for the shared on-disk cache, False for none, or a path/cache.
         ``client``: use this client (its cache and limits) instead of building one.
         ``sandbox``: where generated code runs (default: the machine's best sandbox).
         """
-        spec, name, _ = load_system_spec(source)
-        graph = check_graph(spec, name)
-        system = cls(spec, graph, name)
+        return cls._made(*system_from_file(path), **options)
+
+    @classmethod
+    def from_text(cls, text: str, source: str = "<string>", **options: Any) -> System:
+        """A system from YAML (or JSON) text; options as for ``from_file``."""
+        return cls._made(*system_from_text(text, source), **options)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], source: str = "<dict>", **options: Any) -> System:
+        """A system from the dict a YAML file would hold; options as for ``from_file``."""
+        return cls._made(*system_from_dict(data, source), **options)
+
+    @classmethod
+    def load(cls, source: str | Path | dict[str, Any] | SystemSpecBase, **options: Any) -> System:
+        """``from_file`` for a path, ``from_dict`` for a dict, a checked copy of a SystemSpec."""
+        if isinstance(source, SystemSpecBase):
+            return cls._made(source, check_graph(source, "<spec>"), "<spec>", **options)
+        if isinstance(source, dict):
+            return cls.from_dict(source, **options)
+        if isinstance(source, str) and "\n" in source:
+            raise ConfigError(source.strip().splitlines()[0][:60], "", "is not a file name; to load a system "
+                              "from YAML text use archon.System.from_text(text)")
+        if isinstance(source, (str, Path)):
+            return cls.from_file(source, **options)
+        raise ConfigError("<input>", "", f"expected a file path, a mapping or a SystemSpec, got "
+                          f"{type(source).__name__}")
+
+    @classmethod
+    def _made(cls, spec: SystemSpecBase, graph: SystemGraph, source: str, *, cache: CacheChoice = True,
+              client: ModelClient | None = None, sandbox: CodeRunner | None = None) -> System:
+        system = cls(spec, graph, source)
         system._client = client
         system._cache = cache
         system.sandbox = sandbox

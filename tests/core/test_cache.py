@@ -37,7 +37,7 @@ def rows_on_disk(path: Path) -> int:
 
 
 def test_second_identical_run_makes_zero_provider_calls(tmp_path: Path) -> None:
-    system = archon.System.load(SYSTEM, cache=tmp_path / "cache.sqlite")
+    system = archon.System.from_text(SYSTEM, cache=tmp_path / "cache.sqlite")
     first = system.run("What is 2 + 2?")
     calls_after_first = system.client.counters["provider_calls"]
     assert calls_after_first == first.usage.total.calls == 6 + 1 + 1 + 2
@@ -52,10 +52,10 @@ def test_second_identical_run_makes_zero_provider_calls(tmp_path: Path) -> None:
 
 def test_a_new_system_on_the_same_cache_file_pays_nothing(tmp_path: Path) -> None:
     path = tmp_path / "cache.sqlite"
-    archon.System.load(SYSTEM, cache=path).run("q")
+    archon.System.from_text(SYSTEM, cache=path).run("q")
     # A fresh cache object (as in another process) reads what the first one wrote.
     forget_open_caches()
-    again = archon.System.load(SYSTEM, cache=path)
+    again = archon.System.from_text(SYSTEM, cache=path)
     result = again.run("q")
     assert again.client.counters["provider_calls"] == 0
     assert result.usage.total.cache_hits == 10
@@ -66,9 +66,9 @@ def test_distinct_sample_indices_are_cached_separately(tmp_path: Path, fake_mode
     # Even at temperature 0 every sample is its own request and its own cache entry.
     text = f"name: t\nnodes:\n  - {{id: gen, type: generate, models: [{model}], samples: 4, temperature: 0}}\n"
     cache = ResponseCache(tmp_path / "cache.sqlite")
-    first = archon.System.load(text, cache=cache).run("q")
+    first = archon.System.from_text(text, cache=cache).run("q")
     assert len(cache) == 4
-    second_system = archon.System.load(text, cache=cache)
+    second_system = archon.System.from_text(text, cache=cache)
     second = second_system.run("q")
     assert second_system.client.counters["provider_calls"] == 0
     assert [c.text for c in second.candidates] == [c.text for c in first.candidates] == [
@@ -77,7 +77,7 @@ def test_distinct_sample_indices_are_cached_separately(tmp_path: Path, fake_mode
 
 
 def test_cache_false_bypasses_the_cache() -> None:
-    system = archon.System.load(SYSTEM, cache=False)
+    system = archon.System.from_text(SYSTEM, cache=False)
     system.run("q")
     system.run("q")
     assert system.client.cache is None
@@ -87,7 +87,7 @@ def test_cache_false_bypasses_the_cache() -> None:
 
 
 def test_default_cache_lives_under_archon_home(tmp_path: Path) -> None:
-    system = archon.System.load("name: t\nnodes:\n  - {id: gen, type: generate, models: [fake/a]}\n")
+    system = archon.System.from_text("name: t\nnodes:\n  - {id: gen, type: generate, models: [fake/a]}\n")
     system.run("q")
     assert system.client.cache is not None
     assert system.client.cache.path == default_cache_path().resolve()

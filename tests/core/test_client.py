@@ -26,7 +26,7 @@ def complete(client: ModelClient, model: str, prompt: str | None = None, **param
 
 def test_transient_failures_are_retried_and_succeed() -> None:
     query = f"transient {uuid.uuid4().hex}"  # the fake remembers attempts per request
-    system = archon.System.load("""
+    system = archon.System.from_text("""
 name: t
 models:
   flaky: {model: fake/flaky, extra: {fake_failure_rate: 1.0, fake_failure_mode: transient}}
@@ -110,7 +110,7 @@ def test_missing_api_key_variable_is_named(monkeypatch: pytest.MonkeyPatch) -> N
 
 def test_seed_is_the_sample_index_plus_the_alias_seed(fake_model: Register) -> None:
     model = fake_model("seeds", lambda c: f"seed {c.seed}")
-    result = archon.System.load(f"""
+    result = archon.System.from_text(f"""
 name: t
 models:
   seeded: {{model: {model}, seed: 100}}
@@ -124,7 +124,7 @@ nodes:
 def test_node_params_override_alias_defaults(fake_model: Register) -> None:
     seen: list[float] = []
     model = fake_model("temps", lambda c: seen.append(c.temperature) or "ok")
-    archon.System.load(f"""
+    archon.System.from_text(f"""
 name: t
 models:
   m: {{model: {model}, temperature: 0.1}}

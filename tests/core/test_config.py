@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 import archon
-from archon.config.loading import dump_spec, load_system_spec
+from archon.config.loading import dump_spec
 from archon.config.spec import ModelConfig, system_json_schema, system_spec_model
 from archon.errors import ConfigErrors
 
@@ -35,9 +35,10 @@ runtime: {max_concurrency: 8, retry_base_s: 0.01}
 
 def test_load_from_path_text_and_dict_give_the_same_system(write_system: Callable[..., Path]) -> None:
     path = write_system(GENERAL)
-    from_path = archon.System.load(path)
-    from_text = archon.System.load(GENERAL)
-    from_dict = archon.System.load(yaml.safe_load(GENERAL))
+    from_path = archon.System.from_file(path)
+    from_text = archon.System.from_text(GENERAL)
+    from_dict = archon.System.from_dict(yaml.safe_load(GENERAL))
+    assert archon.load(path).spec == archon.load(str(path)).spec == archon.load(yaml.safe_load(GENERAL)).spec
     assert from_path.source == str(path)
     assert from_text.source == "<string>"
     assert from_dict.source == "<dict>"
@@ -53,7 +54,7 @@ def test_load_json_file(tmp_path: Path) -> None:
 
 
 def test_aliases_resolve_with_their_defaults() -> None:
-    system = archon.System.load(GENERAL)
+    system = archon.System.from_text(GENERAL)
     aliases = system.spec.model_aliases()
     assert aliases["other"] == ModelConfig(model="fake/b")
     assert aliases["small"].call_params() == {"temperature": 0.2, "max_tokens": 64}
@@ -62,14 +63,14 @@ def test_aliases_resolve_with_their_defaults() -> None:
 
 
 def test_runtime_defaults_and_overrides() -> None:
-    runtime = archon.System.load(GENERAL).spec.runtime
+    runtime = archon.System.from_text(GENERAL).spec.runtime
     assert runtime.max_concurrency == 8
     assert runtime.retry_base_s == 0.01
     assert runtime.max_retries == 4  # default
 
 
 def test_yaml_export_round_trips_and_carries_the_schema_line(tmp_path: Path) -> None:
-    system = archon.System.load(GENERAL)
+    system = archon.System.from_text(GENERAL)
     out = tmp_path / "exported.yaml"
     text = system.to_yaml(out)
     assert text.splitlines()[0].startswith("# yaml-language-server: $schema=")
@@ -81,20 +82,19 @@ def test_yaml_export_round_trips_and_carries_the_schema_line(tmp_path: Path) -> 
 
 
 def test_fingerprint_ignores_name_but_not_what_changes_answers() -> None:
-    base = archon.System.load(GENERAL)
-    renamed = archon.System.load(GENERAL.replace("name: general", "name: renamed"))
-    changed = archon.System.load(GENERAL.replace("top_k: 2", "top_k: 1"))
+    base = archon.System.from_text(GENERAL)
+    renamed = archon.System.from_text(GENERAL.replace("name: general", "name: renamed"))
+    changed = archon.System.from_text(GENERAL.replace("top_k: 2", "top_k: 1"))
     assert renamed.fingerprint() == base.fingerprint()
     assert changed.fingerprint() != base.fingerprint()
     # Spelling out a default (the single sink as `output:`, one sample) changes nothing.
     single = "name: s\nnodes:\n  - {id: g, type: generate, models: [fake/a]}\n"
     explicit = "name: s\noutput: g\nnodes:\n  - {id: g, type: generate, models: [fake/a], samples: 1}\n"
-    assert archon.System.load(explicit).fingerprint() == archon.System.load(single).fingerprint()
+    assert archon.System.from_text(explicit).fingerprint() == archon.System.from_text(single).fingerprint()
 
 
 def test_dump_spec_is_minimal_and_ordered() -> None:
-    spec, _, _ = load_system_spec(GENERAL)
-    data = dump_spec(spec)
+    data = dump_spec(archon.System.from_text(GENERAL).spec)
     assert next(iter(data)) == "name"
     assert data["nodes"][0] == {"id": "gen", "type": "generate", "models": ["small", "other"], "samples": 2}
 

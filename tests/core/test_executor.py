@@ -23,7 +23,7 @@ def timing(result: RunResult) -> dict[str, tuple[float, float]]:
 
 
 def run(text: str, query: str = "q") -> RunResult:
-    result: RunResult = archon.System.load(f"name: t\n{MODELS}{text}", cache=False).run(query)
+    result: RunResult = archon.System.from_text(f"name: t\n{MODELS}{text}", cache=False).run(query)
     return result
 
 
@@ -75,7 +75,7 @@ def test_global_concurrency_limit_is_respected() -> None:
 
 
 def test_per_model_concurrency_limit_from_the_alias() -> None:
-    system = archon.System.load("""
+    system = archon.System.from_text("""
 name: t
 models:
   one_at_a_time: {model: fake/serial, max_concurrency: 1, extra: {fake_latency: 0.15}}
@@ -103,7 +103,7 @@ nodes:
 
 
 def test_run_inside_a_running_loop_points_to_arun() -> None:
-    system = archon.System.load("name: t\nnodes:\n  - {id: gen, type: generate, models: [fake/a]}\n", cache=False)
+    system = archon.System.from_text("name: t\nnodes:\n  - {id: gen, type: generate, models: [fake/a]}\n", cache=False)
 
     async def inside() -> str:
         with pytest.raises(RuntimeError, match="arun"):

@@ -25,7 +25,7 @@ runtime: {retry_base_s: 0.001, max_retries: 2}
 
 
 def test_thirty_percent_persistent_failures_are_survived_counted_and_traced() -> None:
-    system = archon.System.load(FLAKY, cache=False)
+    system = archon.System.from_text(FLAKY, cache=False)
     queries = [f"Question number {i}?" for i in range(4)]
     results = system.run_many(queries, concurrency=2, progress=False)
     assert [r.error for r in results] == [None] * 4
@@ -52,7 +52,7 @@ def test_thirty_percent_persistent_failures_are_survived_counted_and_traced() ->
 
 
 def test_a_node_whose_every_call_fails_names_itself() -> None:
-    system = archon.System.load("""
+    system = archon.System.from_text("""
 name: t
 models:
   ok: fake/ok
@@ -76,7 +76,7 @@ runtime: {retry_base_s: 0.001, max_retries: 1}
 def test_advisory_nodes_degrade_instead_of_failing_the_query() -> None:
     """critique, rank and unit_test_generate only advise: when their call fails for good the
     candidates go on (critique-less, in input order, untested) and the failure is recorded."""
-    system = archon.System.load("""
+    system = archon.System.from_text("""
 name: t
 models:
   ok: fake/ok
@@ -98,7 +98,7 @@ runtime: {retry_base_s: 0.001, max_retries: 0}
 
 
 def test_a_failure_in_one_branch_stops_the_query_without_stray_tasks() -> None:
-    system = archon.System.load("""
+    system = archon.System.from_text("""
 name: t
 models:
   slow: {model: fake/slow, extra: {fake_latency: 0.3}}
@@ -120,7 +120,7 @@ def test_run_many_keeps_going_past_a_failing_query(fake_model: Register) -> None
         return f"answer to {call.prompt.splitlines()[-1]}"
 
     model = fake_model("sometimes", answer)
-    system = archon.System.load(f"""
+    system = archon.System.from_text(f"""
 name: t
 nodes:
   - {{id: gen, type: generate, models: [{model}], samples: 2}}

@@ -12,7 +12,7 @@ from archon.runtime.estimate import estimate_cost
 
 
 def graph_of(nodes: str, extra: str = "") -> SystemGraph:
-    return archon.System.load(f"name: t\nnodes:\n{nodes}{extra}").graph
+    return archon.System.from_text(f"name: t\nnodes:\n{nodes}{extra}").graph
 
 
 def problems_of(nodes: str, extra: str = "") -> list[tuple[str, str]]:

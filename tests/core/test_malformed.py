@@ -301,7 +301,7 @@ def test_api_key_pasted_into_api_key_env_is_not_echoed(write_system: Callable[..
 
 def test_string_and_dict_sources_are_named(tmp_path: Path) -> None:
     with pytest.raises(ConfigErrors, match=r"^<string>:3: nodes\[0\]\.samples"):
-        archon.System.load("name: t\nnodes:\n  - {id: g, type: generate, models: [fake/a], samples: 0}\n")
+        archon.System.from_text("name: t\nnodes:\n  - {id: g, type: generate, models: [fake/a], samples: 0}\n")
     with pytest.raises(ConfigErrors, match=r"^<dict>: nodes\[0\]\.samples"):
         node = {"id": "g", "type": "generate", "models": ["fake/a"], "samples": 0}
         archon.System.load({"name": "t", "nodes": [node]})

@@ -42,7 +42,7 @@ def files_bytes(directory: Path) -> bytes:
 def run_and_collect(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, extra: str) -> tuple[str, bytes]:
     monkeypatch.setenv("ARCHON_TEST_SECRET_KEY", ENV_SECRET)
     cache_dir = tmp_path / "cache"
-    system = archon.System.load(system_text(extra), cache=cache_dir / "responses.sqlite")
+    system = archon.System.from_text(system_text(extra), cache=cache_dir / "responses.sqlite")
     result = system.run("What is the secret?")
     assert result.answer and result.usage.total.failures == 2  # the broken alias failed, keyed worked
     system.client.close()  # write everything the cache holds

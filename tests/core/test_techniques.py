@@ -21,7 +21,7 @@ Register = Callable[[str, Callable[[FakeCall], str]], str]
 
 
 def run(yaml_text: str, query: str = "What is 6 * 7?") -> RunResult:
-    result: RunResult = archon.System.load(yaml_text, cache=False).run(query)
+    result: RunResult = archon.System.from_text(yaml_text, cache=False).run(query)
     return result
 
 

@@ -25,7 +25,7 @@ nodes:
 
 
 def test_usage_per_node_and_per_model(tmp_path: Path) -> None:
-    system = archon.System.load(SYSTEM, cache=tmp_path / "cache.sqlite")
+    system = archon.System.from_text(SYSTEM, cache=tmp_path / "cache.sqlite")
     result = system.run("How many legs has a spider?")
     usage = result.usage
     verified = len(result.trace[3]["calls"])  # 2 calls per candidate reaching verify
@@ -57,7 +57,7 @@ def test_usage_per_node_and_per_model(tmp_path: Path) -> None:
 
 
 def test_estimate_matches_the_calls_made() -> None:
-    system = archon.System.load(SYSTEM, cache=False)
+    system = archon.System.from_text(SYSTEM, cache=False)
     result = system.run("q")
     estimate = estimate_cost(system.graph)
     assert estimate.calls == result.usage.total.requests == 4 + 1 + 1 + 2 * 3 + 2
@@ -80,7 +80,7 @@ def test_usage_merge_and_dict() -> None:
 def test_run_result_to_dict_is_json_ready() -> None:
     import json
 
-    result = archon.System.load(SYSTEM, cache=False).run("q")
+    result = archon.System.from_text(SYSTEM, cache=False).run("q")
     data = json.loads(json.dumps(result.to_dict()))
     assert data["answer"] == result.answer
     assert data["usage"]["total"]["calls"] == result.usage.total.calls

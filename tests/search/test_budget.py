@@ -23,7 +23,7 @@ PRICES = {"fake/cheap": Price(prompt=1e-6, completion=2e-6), "fake/dear": Price(
 
 
 def test_usd_prices_each_model_at_its_own_rate() -> None:
-    graph = archon.System.load(SYSTEM).graph
+    graph = archon.System.from_text(SYSTEM).graph
     check = Budget(BudgetSpec(max_usd=1.0), query_tokens=50, prices=PRICES).check(graph)
     # generate: 4 calls x (50 query + 150 template) prompt, 100 completion each, at the cheap rate.
     cheap = 4 * 200 * 1e-6 + 4 * 100 * 2e-6
@@ -34,7 +34,7 @@ def test_usd_prices_each_model_at_its_own_rate() -> None:
 
 
 def test_over_budget_names_the_limit_and_how_far_over() -> None:
-    graph = archon.System.load(SYSTEM).graph
+    graph = archon.System.from_text(SYSTEM).graph
     check = Budget(BudgetSpec(max_usd=0.005, max_calls=10), query_tokens=50, prices=PRICES).check(graph)
     assert not check.feasible
     assert check.reasons == ("USD per query 0.0136 > max 0.005",)
