@@ -41,11 +41,13 @@ PROGRAM_NAME = "main.py"
 
 @dataclass(frozen=True)
 class Launch:
-    """How to start the program: ``argv[0]`` is an absolute path (no PATH lookup)."""
+    """How to start the program: ``argv[0]`` is an absolute path (no PATH lookup).
+    ``unshare_network``: the supervisor puts the program in a network namespace of its own."""
 
     argv: list[str]
     env: dict[str, str]
     cwd: str
+    unshare_network: bool = False
 
 
 class Sandbox(abc.ABC):
@@ -183,6 +185,7 @@ class Sandbox(abc.ABC):
                 "argv": launch.argv,
                 "env": launch.env,
                 "cwd": launch.cwd,
+                "unshare_network": launch.unshare_network,
                 "uid": uid,
                 "timeout_s": limits.timeout_s,
                 "rlimits": limits.rlimits(),

@@ -7,6 +7,7 @@ import asyncio
 import os
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -116,13 +117,16 @@ def listener() -> Iterator[tuple[int, list[bytes]]]:
     server.close()
 
 
-def test_bubblewrap_has_no_network(bubblewrap: Sandbox, listener: tuple[int, list[bytes]]) -> None:
+def test_a_program_has_no_network(sandbox: Sandbox, listener: tuple[int, list[bytes]]) -> None:
+    if not getattr(sandbox, "isolates_network", True):
+        pytest.skip("the fallback sandbox found no network namespace here, and warned that it does not isolate")
     port, received = listener
     code = f"import socket\ns = socket.create_connection(('127.0.0.1', {port}), timeout=2)\ns.sendall(b'leak')\n"
-    result = asyncio.run(bubblewrap.run_python(code))
+    result = asyncio.run(sandbox.run_python(code))
     assert not result.ok
-    assert "ConnectionRefusedError" in result.reason
-    external = asyncio.run(bubblewrap.run_python("import socket\nsocket.create_connection(('1.1.1.1', 80), 2)\n"))
+    # Loopback exists but is down (rlimit's namespace) or up with nobody listening (bubblewrap's).
+    assert "ConnectionRefusedError" in result.reason or "unreachable" in result.reason
+    external = asyncio.run(sandbox.run_python("import socket\nsocket.create_connection(('1.1.1.1', 80), 2)\n"))
     assert not external.ok
     assert "unreachable" in external.reason
     assert received == []
@@ -188,3 +192,18 @@ def test_cancelled_run_still_cleans_up(sandbox: Sandbox, leftovers: Callable[[],
     asyncio.run(cancel_midway())
     sandbox.close()  # waits for the run, which ends by its own timeout
     assert leftovers() == []  # and the fixture checks that its directory is gone
+
+
+def test_without_its_namespace_the_fallback_reaches_the_network_as_its_warning_says(
+    monkeypatch: pytest.MonkeyPatch, runs: Path, listener: tuple[int, list[bytes]]
+) -> None:
+    from tests.sandbox.conftest import make_rlimit_sandbox
+
+    port, received = listener
+    with make_rlimit_sandbox(monkeypatch, isolate_network=False, tmp_root=str(runs)) as box:
+        code = f"import socket\ns = socket.create_connection(('127.0.0.1', {port}), timeout=2)\ns.sendall(b'leak')\n"
+        assert asyncio.run(box.run_python(code)).ok
+    deadline = time.monotonic() + 2
+    while not received and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert received == [b"leak"]  # the namespace, not luck, is what keeps the other runs off the network
