@@ -70,10 +70,12 @@ class Critique(Technique):
         return 1
 
     def check(self, view: GraphView) -> list[str]:
-        # Paper rule 3: a critique exists to inform a rank or fuse.
-        bad = [t for t in view.consumer_types if t not in ("rank", "fuse")]
+        # Paper rule 3: a critique exists to inform a rank or fuse. A verify in between passes each
+        # candidate on with its critique (the reference implementation has configs that do that).
+        bad = [t for t in view.consumer_types if t not in ("rank", "fuse", "verify")]
         if view.is_output or bad:
-            return ["a critique node must feed only rank or fuse nodes (its critiques are read there)"]
+            return ["a critique node must feed only rank, fuse or verify nodes (its critiques are read by a "
+                    "rank or fuse)"]
         return []
 
     async def run(self, ctx: NodeContext, inputs: NodeInputs) -> NodeOutput:

@@ -42,9 +42,8 @@ def rebuild_system(study: optuna.Study, number: int, name: str | None = None) ->
 
 def write_system(system: dict[str, Any], path: Path, comment: str | None = None) -> Path:
     """Validate and write a system YAML (with the schema line for editors)."""
-    text = System.load(system, cache=False).to_yaml()
-    if comment:
-        text = "".join(f"# {line}\n" for line in comment.splitlines()) + text
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    text = System.load(system, cache=False).to_yaml(path)
+    if comment:
+        path.write_text("".join(f"# {line}\n" for line in comment.splitlines()) + text, encoding="utf-8")
     return path

@@ -22,6 +22,19 @@ from archon.search.spec import SearchSpec
 
 Problem = tuple[list[str | int], str]
 
+#: Keys of the reference implementation's ITAS search configs (itas_algorithms/search_configs/).
+ITAS_KEYS = frozenset({"model_top_k_choices", "sample_top_k_choices", "search_algorithm_choice",
+                       "models_available", "maximum_inference_calls"})
+ITAS_HELP = (
+    "this is the Archon reference implementation's ITAS search config, which names its models by the paths of "
+    "other JSON files; write an archon search YAML instead: models_available -> models: {alias: "
+    "provider/model}, model_top_k_choices -> space.generators.count, sample_top_k_choices -> "
+    "space.generators.samples, fuser_layer_N_choices -> space.fusion (layers, width), maximum_inference_calls "
+    "-> budget.max_calls, benchmark/judge_model -> benchmark: {name, judge_model}, "
+    "search_algorithm_choice -> search.sampler (bayesian_optimization: gp or tpe); see "
+    "configs/search/api-pareto.yaml"
+)
+
 
 def load_search_spec(source: str | Path | dict[str, Any] | SearchSpec) -> tuple[SearchSpec, str, Path | None]:
     """(spec, source name, directory that relative paths in it are resolved against) of a search
@@ -48,6 +61,8 @@ def check_search(doc: Document) -> SearchSpec:
         got = "an empty document" if data is None else f"a {type(data).__name__}"
         raise ConfigError(doc.source, "", f"expected a search definition (a mapping with name, benchmark, models), "
                           f"got {got}")
+    if ITAS_KEYS & set(data):
+        raise ConfigError(doc.source, "", ITAS_HELP)
     try:
         spec = SearchSpec.model_validate(data)
     except ValidationError as exc:

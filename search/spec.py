@@ -227,6 +227,7 @@ class SearchSettings(Strict):
 class SearchSpec(Strict):
     """A search definition: ``archon search SEARCH.yaml``."""
 
+    kind: Literal["search"] | None = Field(default=None, description="What this file is (for `archon validate`).")
     name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")
     description: str | None = None
     benchmark: BenchmarkChoice

@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -46,6 +46,7 @@ class FieldMap(_Strict):
 
 
 class CustomBenchmarkSpec(_Strict):
+    kind: Literal["benchmark"] | None = Field(default=None, description="What this file is (for `archon validate`).")
     name: str = Field(min_length=1)
     description: str = ""
     data: str | None = Field(default=None, description="Records file, relative to this definition.")

@@ -5,7 +5,7 @@ Whatever a file holds, reading it either gives a ``Document`` or raises a one-li
 ``ConfigError`` naming the file (and the line, where known): never another exception, never
 a hang, never memory out of proportion to the file. It refuses
 
-- a path that is missing, a directory, or unreadable;
+- a path that is missing, a directory, not a regular file (a FIFO, a device), or unreadable;
 - a file over a size limit (``ARCHON_MAX_FILE_MB``, default 10 MB, for definitions;
   ``ARCHON_MAX_RECORDS_MB``, default 1024 MB, for records);
 - content that is not UTF-8 text;
@@ -68,19 +68,25 @@ def read_text(path: Path, what: str = "file", *, limit: int | None = None) -> st
     try:
         if path.is_dir():
             raise ConfigError(source, "", f"is a directory; expected a {what}")
+        if path.exists() and not path.is_file():  # a FIFO would block, /dev/zero never end
+            raise ConfigError(source, "", f"is not a regular file; expected a {what}")
         size = path.stat().st_size
     except FileNotFoundError:
         raise ConfigError(source, "", f"{what} not found") from None
     except OSError as exc:
         raise ConfigError(source, "", f"cannot read {what}: {exc.strerror or exc}") from None
     if size > limit:
-        raise ConfigError(source, "", f"the {what} is {size / 1048576:.1f} MB, over the {limit / 1048576:g} MB "
-                          "limit (raise ARCHON_MAX_FILE_MB, or ARCHON_MAX_RECORDS_MB for records)")
+        raise ConfigError(source, "", f"the {what} is {_size(size)}, over the {_size(limit)} limit (raise "
+                          "ARCHON_MAX_FILE_MB, or ARCHON_MAX_RECORDS_MB for records)")
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise ConfigError(source, "", f"cannot read {what}: {exc.strerror or exc}") from None
-    return decode(raw[: limit + 1], source, what)
+    return decode(raw, source, what)
+
+
+def _size(n: int) -> str:
+    return f"{n / 1048576:.1f} MB" if n >= 1048576 else f"{n:,} bytes"
 
 
 def decode(raw: bytes, source: str, what: str = "file") -> str:

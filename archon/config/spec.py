@@ -8,7 +8,7 @@ lists the valid ones. Every model forbids unknown keys.
 from __future__ import annotations
 
 import functools
-from typing import Annotated, Any, Union
+from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
@@ -67,6 +67,7 @@ class RuntimeConfig(Strict):
 
 
 class SystemSpecBase(Strict):
+    kind: Literal["system"] | None = Field(default=None, description="What this file is (for `archon validate`).")
     name: str = Field(min_length=1)
     description: str | None = None
     models: dict[str, ModelConfig | str] = Field(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -153,14 +154,26 @@ class System:
         return dump_spec(self.spec)
 
     def to_yaml(self, path: str | Path | None = None) -> str:
+        """The system as YAML (written to ``path`` if given), with a schema line for editors
+        when the file and archon's schema are in the same project (never a machine path)."""
         import yaml
 
-        text = f"# yaml-language-server: $schema={SCHEMA_PATH.as_uri()}\n" + yaml.safe_dump(
-            self.to_dict(), sort_keys=False, allow_unicode=True
-        )
+        body = yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True)
+        schema = schema_reference(Path(path)) if path is not None else None
+        text = (f"# yaml-language-server: $schema={schema}\n" if schema else "") + body
         if path is not None:
             Path(path).write_text(text, encoding="utf-8")
         return text
+
+
+def schema_reference(path: Path) -> str | None:
+    """The schema's path relative to ``path``'s folder when both lie in archon's project (the
+    checkout holding the package), else None: an absolute path would name this machine."""
+    project = SCHEMA_PATH.parents[2]
+    target = path.resolve().parent
+    if not (project / "pyproject.toml").exists() or not target.is_relative_to(project):
+        return None
+    return Path(os.path.relpath(SCHEMA_PATH, target)).as_posix()
 
 
 def _run_sync(coro: Any) -> Any:

@@ -54,29 +54,50 @@ def test_critique_may_feed_rank_or_fuse(consumer: str) -> None:
 @pytest.mark.parametrize(
     "consumer",
     [
-        "{id: next, type: verify, model: fake/a}",
         "{id: next, type: vote}",
         "{id: next, type: critique, model: fake/a}",
     ],
 )
-def test_critique_must_feed_only_rank_or_fuse(consumer: str) -> None:
+def test_critique_must_feed_only_rank_fuse_or_verify(consumer: str) -> None:
     problems = problems_of(GEN + "  - {id: crit, type: critique, model: fake/a}\n" f"  - {consumer}\n")
-    assert any(loc == "nodes[1]" and "critique node must feed only rank or fuse" in msg for loc, msg in problems)
+    assert any(loc == "nodes[1]" and "critique node must feed only rank, fuse or verify" in msg
+               for loc, msg in problems)
 
 
-def test_critique_feeding_rank_and_verify_is_rejected() -> None:
+def test_critique_feeding_rank_and_vote_is_rejected() -> None:
     problems = problems_of(
         GEN + "  - {id: crit, type: critique, model: fake/a}\n"
         "  - {id: rank, type: rank, model: fake/a, top_k: 2}\n"
-        "  - {id: check, type: verify, model: fake/a, inputs: [crit]}\n"
+        "  - {id: check, type: vote, inputs: [crit]}\n"
         "  - {id: fuse, type: fuse, models: [fake/a], inputs: [rank, check]}\n"
     )
-    assert any("critique node must feed only rank or fuse" in msg for _, msg in problems)
+    assert any("critique node must feed only rank, fuse or verify" in msg for _, msg in problems)
+
+
+def test_critiques_pass_through_a_verify_to_the_fuser() -> None:
+    from archon.testing import FakeCall, register_fake_model, unregister_fake_model
+    from archon.testing.fake import default_responder
+
+    seen: list[str] = []
+
+    def fuser(call: FakeCall) -> str:
+        seen.append(call.prompt)
+        return default_responder(call)
+
+    register_fake_model("seeing-fuser", fuser)
+    try:
+        archon.System.from_text("name: t\nnodes:\n" + GEN + "  - {id: crit, type: critique, model: fake/a}\n"
+                                "  - {id: check, type: verify, model: fake/a}\n"
+                                "  - {id: fuse, type: fuse, models: [fake/seeing-fuser]}\n", cache=False).run("q")
+    finally:
+        unregister_fake_model("seeing-fuser")
+    assert "each with a critique" in seen[0] and "Critique of [1]" in seen[0]
 
 
 def test_critique_cannot_be_the_output() -> None:
     problems = problems_of(GEN + "  - {id: crit, type: critique, model: fake/a}\n")
-    assert ("nodes[1]", "a critique node must feed only rank or fuse nodes (its critiques are read there)") in problems
+    assert ("nodes[1]", "a critique node must feed only rank, fuse or verify nodes (its critiques are read by a "
+            "rank or fuse)") in problems
 
 
 # -- unit tests -------------------------------------------------------------------------------

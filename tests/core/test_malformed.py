@@ -23,7 +23,7 @@ CASES: list[tuple[str, str, int | None, str, list[str]]] = [
     (
         "unknown-top-level-key",
         "name: t\nnodez: []\nnodes:\n  - {id: gen, type: generate, models: [fake/a]}\n",
-        2, "nodez", ["unknown key 'nodez'", "allowed keys: description, models, name, nodes, output, runtime"],
+        2, "nodez", ["unknown key 'nodez'", "allowed keys: description, kind, models, name, nodes, output, runtime"],
     ),
     (
         "unknown-node-key",
@@ -110,13 +110,13 @@ CASES: list[tuple[str, str, int | None, str, list[str]]] = [
         "critique-as-output",
         "name: t\nnodes:\n  - {id: gen, type: generate, models: [fake/a], samples: 2}\n"
         "  - {id: crit, type: critique, model: fake/a}\n",
-        4, "nodes[1]", ["critique node must feed only rank or fuse"],
+        4, "nodes[1]", ["critique node must feed only rank, fuse or verify"],
     ),
     (
-        "critique-feeding-verify",
+        "critique-feeding-vote",
         "name: t\nnodes:\n  - {id: gen, type: generate, models: [fake/a], samples: 2}\n"
-        "  - {id: crit, type: critique, model: fake/a}\n  - {id: check, type: verify, model: fake/a}\n",
-        4, "nodes[1]", ["critique node must feed only rank or fuse"],
+        "  - {id: crit, type: critique, model: fake/a}\n  - {id: check, type: vote}\n",
+        4, "nodes[1]", ["critique node must feed only rank, fuse or verify"],
     ),
     (
         "unit-test-evaluate-without-generator",
