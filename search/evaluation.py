@@ -45,6 +45,11 @@ class ItemOutcome:
     usd: float = 0.0
     latency_s: float = 0.0
     truncated: int = 0  # completions cut at max_tokens
+    # What scoring it cost (an LLM judge's calls, made through the search's client): part of
+    # what the trial spent, not of the architecture's measures.
+    scoring_requests: int = 0
+    scoring_provider_calls: int = 0
+    scoring_usd: float = 0.0
 
 
 @dataclass
@@ -86,8 +91,10 @@ class DevResult:
             "tokens": self.per_query("tokens"),
             "cost_usd": self.per_query("usd"),
             "latency_s": self.per_query("latency_s"),
-            "provider_calls": sum(o.provider_calls for o in self.outcomes),
+            "provider_calls": sum(o.provider_calls + o.scoring_provider_calls for o in self.outcomes),
             "truncated": sum(o.truncated for o in self.outcomes),
+            "scoring_calls": self.per_query("scoring_requests"),
+            "trial_usd": sum(o.usd + o.scoring_usd for o in self.outcomes),
         }
 
     def scores_by_item(self) -> dict[str, float]:
@@ -163,9 +170,19 @@ async def run_item(system: System, scorer: Scorer, item: Item, prices: dict[str,
     except Exception as exc:  # scorers must not raise; one that does loses this item, not the trial
         reason = f"scorer {scorer.name!r} raised {type(exc).__name__}: {exc}"
         return ItemOutcome(item.id, None, reason, "scoring", **measures)
+    measures.update(_scoring_cost(score.details.get("usage")))
     if is_unscorable(score):
         return ItemOutcome(item.id, None, score.reason, "scoring", **measures)
     return ItemOutcome(item.id, score.value, None, None, **measures)
+
+
+def _scoring_cost(usage: Any) -> dict[str, Any]:
+    """The judge's calls for one item (``UsageStats.to_dict()`` in the score's details)."""
+    if not isinstance(usage, dict):
+        return {}
+    calls, hits = int(usage.get("calls", 0)), int(usage.get("cache_hits", 0))
+    return {"scoring_requests": calls + hits, "scoring_provider_calls": calls,
+            "scoring_usd": float(usage.get("cost_usd", 0.0))}
 
 
 def measure(run: RunResult, prices: dict[str, Price]) -> dict[str, Any]:

@@ -69,16 +69,25 @@ def test_runtime_defaults_and_overrides() -> None:
     assert runtime.max_retries == 4  # default
 
 
-def test_yaml_export_round_trips_and_carries_the_schema_line(tmp_path: Path) -> None:
+def test_yaml_export_round_trips_and_never_names_a_machine_path(tmp_path: Path) -> None:
     system = archon.System.from_text(GENERAL)
     out = tmp_path / "exported.yaml"
     text = system.to_yaml(out)
-    assert text.splitlines()[0].startswith("# yaml-language-server: $schema=")
+    assert "$schema" not in text and "file://" not in text  # outside the project: no schema line
     again = archon.System.load(out)
     assert again.spec == system.spec
     assert again.fingerprint() == system.fingerprint()
     # Defaults are left out of the export.
     assert "max_retries" not in text
+    # Inside the project, the schema is named relative to the file, as the shipped configs do.
+    inside = REPO / "runs" / "test-export" / "system.yaml"
+    inside.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        line = system.to_yaml(inside).splitlines()[0]
+    finally:
+        inside.unlink(missing_ok=True)
+        inside.parent.rmdir()
+    assert line == "# yaml-language-server: $schema=../../archon/schema/system.schema.json"
 
 
 def test_fingerprint_ignores_name_but_not_what_changes_answers() -> None:

@@ -86,3 +86,85 @@ def test_two_workers_share_one_study(make_search: SearchFactory, tmp_path: Path,
     assert set(runs) == {t.number for t in trials if t.state.is_finished()}
     # Both workers used the same power ranking (the first stored).
     assert study.user_attrs["archon:power_ranking"]["order"]
+
+
+@pytest.mark.postgres
+def test_a_worker_killed_mid_trial_again_and_again_loses_nothing(make_search: SearchFactory, tmp_path: Path) -> None:
+    """Two workers on PostgreSQL; one is SIGKILLed in the middle of a trial, restarted, and killed
+    again. Every trial ends accounted for: each dead trial failed and run once more, no finished
+    trial lost or changed, no architecture completed twice."""
+    import os
+    import signal
+    import time
+
+    try:
+        storage = open_storage(POSTGRES)
+    except ConfigError as exc:
+        pytest.skip(f"postgres server unreachable: {exc}")
+    study_name = f"archon-test-{uuid.uuid4().hex[:12]}"
+    slow = {"model": "fake/slow", "extra": {"fake_latency": 0.08}}
+    # Enough trials that the study is still running when the second kill is due.
+    path = make_search(models={"a": slow, "b": {**slow, "model": "fake/slow2"}, "c": "fake/gamma"},
+                       search={"n_trials": 20, "sampler": "random", "batch_size": 2, "stale_after_s": 300})
+
+    def start(index: int, attempt: int) -> object:
+        argv = ["search", str(path), "--storage", POSTGRES, "--study", study_name, "--no-final",
+                "--run-dir", str(tmp_path / f"machine{index}"), "--worker-index", str(index)]
+        return fork_cli(argv, tmp_path / f"worker{index}-{attempt}.log")
+
+    def trials() -> list[optuna.trial.FrozenTrial]:
+        try:
+            return optuna.load_study(study_name=study_name, storage=storage).get_trials(deepcopy=False)
+        except KeyError:
+            return []
+
+    def running_of(pid: int) -> list[optuna.trial.FrozenTrial]:
+        return [t for t in trials() if t.state == TrialState.RUNNING and t.params
+                and (t.user_attrs.get("archon:owner") or {}).get("pid") == pid]
+
+    try:
+        steady = start(0, 0)
+        killed: list[int] = []
+        snapshots: dict[int, tuple[object, object, object]] = {}
+        for attempt in range(2):
+            victim = start(1, attempt)
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:
+                time.sleep(0.05)
+                assert victim.is_alive(), (tmp_path / f"worker1-{attempt}.log").read_text()  # type: ignore[attr-defined]
+                if not running_of(victim.pid):  # type: ignore[attr-defined]
+                    continue
+                os.kill(victim.pid, signal.SIGSTOP)  # type: ignore[attr-defined]
+                mine = running_of(victim.pid)  # type: ignore[attr-defined]
+                if mine:
+                    os.kill(victim.pid, signal.SIGKILL)  # type: ignore[attr-defined]
+                    victim.join()  # type: ignore[attr-defined]
+                    killed.extend(t.number for t in mine)
+                    snapshots.update({t.number: (t.state, t.values, t.params) for t in trials()
+                                      if t.state.is_finished()})
+                    break
+                os.kill(victim.pid, signal.SIGCONT)  # type: ignore[attr-defined]
+            else:
+                raise AssertionError("worker 1 never ran a trial to kill")
+        survivor = start(1, 2)
+        for process in (steady, survivor):
+            process.join(180)  # type: ignore[attr-defined]
+            assert process.exitcode == 0  # type: ignore[attr-defined]
+
+        final = {t.number: t for t in trials()}
+        assert len(killed) >= 2
+        assert not [t for t in final.values() if t.state in (TrialState.RUNNING, TrialState.WAITING)]
+        for number, (state, values, params) in snapshots.items():  # nothing finished was lost or changed
+            assert (final[number].state, final[number].values, final[number].params) == (state, values, params)
+        for dead in killed:
+            assert final[dead].state == TrialState.FAIL
+            retries = [t for t in final.values() if t.user_attrs.get("archon:retry_of") == dead]
+            assert len(retries) == 1 and retries[0].state.is_finished()
+        completed = [t.user_attrs["archon:fingerprint"] for t in final.values()
+                     if t.state == TrialState.COMPLETE and "archon:duplicate_of" not in t.user_attrs]
+        assert len(completed) == len(set(completed))  # no architecture completed twice
+        assert sum(is_evaluated(t) for t in final.values()) >= 20
+    finally:
+        with contextlib.suppress(KeyError):
+            optuna.delete_study(study_name=study_name, storage=storage)
+        storage.engine.dispose()  # type: ignore[attr-defined]
