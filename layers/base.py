@@ -28,7 +28,7 @@ from archon.models.types import Completion, Message, Reply
 from archon.sandbox.unit_tests import CodeRunner
 
 __all__ = ["Call", "Candidate", "GraphView", "NodeContext", "NodeInputs", "NodeOutput", "NodeSpec", "Reply",
-           "SingleModelSpec", "Technique", "numbered"]
+           "SamplingSpec", "SingleModelSpec", "Technique", "numbered"]
 
 NODE_ID_PATTERN = r"^[A-Za-z_][A-Za-z0-9_\-]*$"
 
@@ -47,12 +47,17 @@ class NodeSpec(BaseModel):
     description: str | None = None
 
 
-class SingleModelSpec(NodeSpec):
+class SamplingSpec(NodeSpec):
+    """A node that calls models, with its own sampling settings (None: its models' own)."""
+
+    temperature: float | None = Field(default=None, ge=0, le=2)
+    max_tokens: int | None = Field(default=None, ge=1)
+
+
+class SingleModelSpec(SamplingSpec):
     """A node whose technique makes its calls with one model."""
 
     model: str = Field(min_length=1, description="A model alias from `models:` or a litellm model string.")
-    temperature: float | None = Field(default=None, ge=0, le=2)
-    max_tokens: int | None = Field(default=None, ge=1)
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from pydantic import Field
 
 from archon.layers.base import GraphView, NodeContext, NodeInputs, NodeOutput, NodeSpec, Technique
 from archon.layers.registry import register
+from archon.sandbox.extract import parses
 
 _CODE_BLOCK = re.compile(r"```(?:python|py|python3)?[ \t]*\n(.*?)```", re.DOTALL)
 _DEFINED = re.compile(r"^\s*(?:async\s+)?def\s+([A-Za-z_]\w*)\s*\(", re.MULTILINE)
@@ -131,7 +132,7 @@ def _assert_equal(call: str, expected: str, functions: set[str]) -> str | None:
 
 
 def _assert_true(source: str, functions: set[str]) -> str | None:
-    return f"assert {source}" if _calls_defined(source, functions) and _parses(f"assert {source}") else None
+    return f"assert {source}" if _calls_defined(source, functions) and parses(f"assert {source}") else None
 
 
 def _calls_defined(expression: str, functions: set[str]) -> bool:
@@ -188,14 +189,6 @@ def _without_comment(text: str) -> str:
         elif ch == "#":
             return text[:i].strip()
     return text.strip()
-
-
-def _parses(code: str) -> bool:
-    try:
-        ast.parse(code)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return False
-    return True
 
 
 @register

@@ -12,8 +12,8 @@ from archon.layers.base import (
     NodeContext,
     NodeInputs,
     NodeOutput,
-    NodeSpec,
     Reply,
+    SamplingSpec,
     Technique,
     numbered,
 )
@@ -32,11 +32,9 @@ Responses:
 """
 
 
-class FuseSpec(NodeSpec):
+class FuseSpec(SamplingSpec):
     type: Literal["fuse"] = "fuse"
     models: list[str] = Field(min_length=1, description="One fused response per fuser model.")
-    temperature: float | None = Field(default=None, ge=0, le=2)
-    max_tokens: int | None = Field(default=None, ge=1)
 
 
 @register

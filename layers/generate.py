@@ -16,7 +16,15 @@ from typing import Literal
 
 from pydantic import Field
 
-from archon.layers.base import Call, Candidate, NodeContext, NodeInputs, NodeOutput, NodeSpec, Technique
+from archon.layers.base import (
+    Call,
+    Candidate,
+    NodeContext,
+    NodeInputs,
+    NodeOutput,
+    SamplingSpec,
+    Technique,
+)
 from archon.layers.registry import register
 
 # Where a continued function is over: the fence closes, or top-level code starts using it.
@@ -25,12 +33,11 @@ CODE_STOPS = ("\n```", "\nif __name__", "\nprint(", "\nassert ", "\n# Test", "\n
 _PYTHON_BLOCK = re.compile(r"```(?:python|py|python3)?[ \t]*\n(.*?)```", re.DOTALL)
 
 
-class GenerateSpec(NodeSpec):
+class GenerateSpec(SamplingSpec):
     type: Literal["generate"] = "generate"
     models: list[str] = Field(min_length=1, description="Models (aliases or strings); each is sampled.")
     samples: int = Field(default=1, ge=1, le=1000, description="Samples per model.")
     temperature: float | None = Field(default=0.7, ge=0, le=2)
-    max_tokens: int | None = Field(default=None, ge=1)
     system_prompt: str | None = None
     prefill: Literal["code"] | None = Field(
         default=None,

@@ -21,8 +21,8 @@ from archon.layers.base import (
     NodeContext,
     NodeInputs,
     NodeOutput,
-    NodeSpec,
     Reply,
+    SamplingSpec,
     Technique,
 )
 from archon.layers.registry import register
@@ -46,14 +46,12 @@ For each unit test, in order, reply on its own line with its number and exactly 
 _VERDICT_LINE = re.compile(r"^\s*(\d+)[.):]?.*?\[(passed|failed)\]", re.IGNORECASE | re.MULTILINE)
 
 
-class UnitTestEvaluateSpec(NodeSpec):
+class UnitTestEvaluateSpec(SamplingSpec):
     type: Literal["unit_test_evaluate"] = "unit_test_evaluate"
     mode: Literal["llm", "execute"] = "llm"
     model: str | None = Field(default=None, description="The judge model (mode llm only).")
     top_k: int | None = Field(default=None, ge=1, description="Keep only the best k candidates.")
     timeout_s: float = Field(default=10.0, gt=0, description="Per test (mode execute).")
-    temperature: float | None = Field(default=None, ge=0, le=2)
-    max_tokens: int | None = Field(default=None, ge=1)
 
 
 def parse_test_verdicts(text: str, n_tests: int) -> list[bool]:

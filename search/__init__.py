@@ -13,18 +13,17 @@ One concept per module: ``spec`` (the YAML schema), ``space`` (define-by-run bui
 
 from archon.search.budget import Budget, BudgetCheck
 from archon.search.enumeration import distinct_architectures
-from archon.search.export import rebuild_system, write_system
 from archon.search.leaderboard import Leaderboard, best_trial, build_leaderboard, describe
 from archon.search.loading import load_search_spec
 from archon.search.loop import SearchAborted
 from archon.search.objective import ArchitectureObjective
 from archon.search.power_ranking import PowerRanking, single_model_system
+from archon.search.results import rebuild_system, summarize, write_system
 from archon.search.runner import SearchOutcome, run_search
 from archon.search.space import build_system
 from archon.search.spec import SearchSpec, search_json_schema
 from archon.search.storage import open_storage
 from archon.search.study import load_study
-from archon.search.summary import summarize
 from archon.search.trial_attrs import is_evaluated, is_infeasible
 
 __all__ = [

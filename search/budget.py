@@ -101,8 +101,3 @@ def model_prices(models: Iterable[ModelConfig]) -> dict[str, Price]:
         prices[model] = Price(float(info.get("input_cost_per_token") or 0.0),
                               float(info.get("output_cost_per_token") or 0.0))
     return prices
-
-
-def unpriced(prices: dict[str, Price]) -> list[str]:
-    """Paid models litellm has no price for (their cost would be counted as 0)."""
-    return sorted(m for m, p in prices.items() if p.prompt == 0 and p.completion == 0)

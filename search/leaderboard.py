@@ -73,7 +73,9 @@ def build_leaderboard(study: optuna.Study, objectives: Sequence[str], top: int =
         board.counts[_kind(t)] += 1
     front = {t.number for t in pareto_trials(study)}
     seen: set[str] = set()
-    completed = [t for t in trials if t.state == TrialState.COMPLETE and t.values is not None]
+    # A repeat (duplicate_of) re-states its original's result: the original is the row.
+    completed = [t for t in trials if t.state == TrialState.COMPLETE and t.values is not None
+                 and DUPLICATE_ATTR not in t.user_attrs]
     completed.sort(key=lambda t: (-t.values[0], summary_of(t).get("calls", 0.0), t.number))
     for t in completed:
         fingerprint = str(t.user_attrs.get(FINGERPRINT_ATTR, t.number))
@@ -117,36 +119,3 @@ def describe(system: dict[str, Any]) -> str:
         elif sketch:
             parts.append(sketch)
     return " → ".join([" + ".join(gens), *parts] if gens else parts)
-
-
-def render(board: Leaderboard, console: Any, title: str = "Leaderboard") -> None:
-    from rich.table import Table
-
-    table = Table(title=title, title_justify="left")
-    table.add_column("#", justify="right")
-    table.add_column("trial", justify="right")
-    table.add_column("score", justify="right")
-    table.add_column("calls/q", justify="right")
-    table.add_column("tokens/q", justify="right")
-    if "cost_usd" in board.objectives:
-        table.add_column("USD/q", justify="right")
-    table.add_column("latency", justify="right")
-    table.add_column("architecture")
-    for i, r in enumerate(board.rows, start=1):
-        cells = [str(i), str(r.trial) + (" *" if r.pareto else "") + (" w" if r.seeded else ""), f"{r.score:.3f}",
-                 f"{r.calls:.1f}", f"{r.tokens:.0f}"]
-        if "cost_usd" in board.objectives:
-            cells.append(f"{r.cost_usd:.5f}")
-        cells += [f"{r.latency_s:.2f}s", r.architecture]
-        table.add_row(*cells)
-    console.print(table)
-    c = board.counts
-    line = (f"trials: {c['complete']} completed, {c['pruned']} pruned early, {c['infeasible']} over budget "
-            f"(never run), {c['duplicate']} repeats (reused), {c['fail']} failed")
-    if c["running"] or c["waiting"]:
-        line += f", {c['running']} running, {c['waiting']} waiting"
-    if any(r.pareto for r in board.rows):
-        line += "   (* on the Pareto front)"
-    if any(r.seeded for r in board.rows):
-        line += "   (w: queued by the warm start)"
-    console.print(line)

@@ -110,8 +110,8 @@ def replay_recording(recording: Path, run_dir: Path, *, say: Any = None) -> Repl
     """Run the recorded search again from its recording alone and check it reproduces."""
     from archon.models.client import ModelClient
     from archon.sandbox.store import CachedSandbox
+    from archon.search.results import summarize
     from archon.search.runner import run_search
-    from archon.search.summary import summarize
 
     _require(recording)
     manifest = json.loads((recording / MANIFEST).read_text(encoding="utf-8"))

@@ -1,11 +1,45 @@
-"""Printing a search's results (rich): shared by ``archon search`` and ``archon report``."""
+"""Every way a search's results are shown: rich tables for ``archon search`` and ``archon report``,
+and the Markdown of report.md."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from archon.search.leaderboard import Leaderboard, render
+from archon.search.leaderboard import Leaderboard
+
+
+def render(board: Leaderboard, console: Any, title: str = "Leaderboard") -> None:
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left")
+    table.add_column("#", justify="right")
+    table.add_column("trial", justify="right")
+    table.add_column("score", justify="right")
+    table.add_column("calls/q", justify="right")
+    table.add_column("tokens/q", justify="right")
+    if "cost_usd" in board.objectives:
+        table.add_column("USD/q", justify="right")
+    table.add_column("latency", justify="right")
+    table.add_column("architecture")
+    for i, r in enumerate(board.rows, start=1):
+        cells = [str(i), str(r.trial) + (" *" if r.pareto else "") + (" w" if r.seeded else ""), f"{r.score:.3f}",
+                 f"{r.calls:.1f}", f"{r.tokens:.0f}"]
+        if "cost_usd" in board.objectives:
+            cells.append(f"{r.cost_usd:.5f}")
+        cells += [f"{r.latency_s:.2f}s", r.architecture]
+        table.add_row(*cells)
+    console.print(table)
+    c = board.counts
+    line = (f"trials: {c['complete']} completed, {c['pruned']} pruned early, {c['infeasible']} over budget "
+            f"(never run), {c['duplicate']} repeats (reused), {c['fail']} failed")
+    if c["running"] or c["waiting"]:
+        line += f", {c['running']} running, {c['waiting']} waiting"
+    if any(r.pareto for r in board.rows):
+        line += "   (* on the Pareto front)"
+    if any(r.seeded for r in board.rows):
+        line += "   (w: queued by the warm start)"
+    console.print(line)
 
 
 def render_ranking(ranking: dict[str, Any], console: Any) -> None:

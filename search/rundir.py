@@ -20,10 +20,16 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from archon.errors import ConfigError
 from archon.search.storage import redact
+
+if TYPE_CHECKING:
+    import optuna
+
+    from archon.search.power_ranking import PowerRanking
+    from archon.search.spec import SearchSpec
 
 RUN_FILE = "run.json"
 
@@ -95,6 +101,34 @@ class RunDir:
         # One short line per write: appends from several local workers do not interleave.
         with self.trials_log.open("a", encoding="utf-8") as handle:
             handle.write(json.dumps(record, default=str) + "\n")
+
+
+@dataclass
+class OpenRun:
+    """A run directory opened for reading: its study, the search definition stored in it, the
+    power ranking and the summary (None until the search has finished)."""
+
+    rundir: RunDir
+    study: optuna.Study
+    spec: SearchSpec
+    ranking: PowerRanking | None
+    summary: dict[str, Any] | None
+
+
+def open_run(run_dir: Path, storage: str | None = None) -> OpenRun:
+    """Open what ``archon search`` left in ``run_dir`` (``storage``: where run.json says, unless given:
+    run.json never keeps a password)."""
+    from archon.search.power_ranking import stored_ranking
+    from archon.search.results import read_summary
+    from archon.search.storage import open_storage
+    from archon.search.study import load_study, stored_spec
+
+    rundir = RunDir(run_dir)
+    meta = rundir.metadata()
+    if meta.get("storage_has_password") and not storage:
+        raise ConfigError("--storage", "", "run.json hides the storage password; pass --storage URL")
+    study = load_study(open_storage(storage or meta["storage"]), meta["study"])
+    return OpenRun(rundir, study, stored_spec(study), stored_ranking(study), read_summary(rundir.path))
 
 
 def _atomic_write(path: Path, text: str) -> None:

@@ -5,7 +5,9 @@
    architecture fits the budget. A study of the same name made for another
    search definition is refused here too.
 2. Rank every model alone on dev (kept in the study; reused on resume).
-3. Fail and re-queue trials a dead process left RUNNING; start extra local workers.
+3. Fail and re-queue trials a dead process left RUNNING; start extra local workers
+   (``--workers N``: the same command, one study, each with its own ``--worker-index`` so
+   their random start-up trials differ; they share the run directory and its cache).
 4. Run trials until the study holds ``n_trials`` evaluated architectures (over-budget
    proposals are recorded, not run, not counted), or the timeout.
 5. Leaderboard, best system exported as YAML (and the Pareto front), plots, and the
@@ -14,6 +16,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,7 +45,6 @@ from archon.search.storage import default_storage_url, open_storage
 from archon.search.study import open_study
 from archon.search.trial_attrs import GRID_ATTR
 from archon.search.warm_start import enqueue_warm_start
-from archon.search.workers import start_workers
 
 
 @dataclass
@@ -52,7 +56,7 @@ class SearchOutcome:
     study: optuna.Study
     context: SearchContext
     provider_calls: int  # calls this process paid for (the rest came from the cache)
-    summary: dict[str, Any] = field(default_factory=dict)  # filled by search.summary.summarize
+    summary: dict[str, Any] = field(default_factory=dict)  # filled by search.results.summarize
 
 
 def run_search(
@@ -134,6 +138,26 @@ def run_search(
                          client.counters["provider_calls"] - start_calls)
 
 
+def start_workers(spec: SearchSpec, source: Any, rundir: RunDir, storage_url: str, study: str) -> list[Any]:
+    extra = spec.search.workers - 1
+    if extra <= 0:
+        return []
+    env = dict(os.environ)
+    # Workers import the same plugins from the same places.
+    env["PYTHONPATH"] = os.pathsep.join([os.getcwd(), *filter(None, [env.get("PYTHONPATH")])])
+    procs = []
+    for index in range(1, extra + 1):
+        command = [sys.executable, "-m", "archon.cli.main", "search", str(source), "--storage", storage_url,
+                   "--study", study, "--run-dir", str(rundir.path), "--worker-index", str(index), "--workers", "1"]
+        if spec.search.n_trials is not None:
+            command += ["--n-trials", str(spec.search.n_trials)]
+        if spec.search.timeout_s is not None:
+            command += ["--timeout", str(spec.search.timeout_s)]
+        with (rundir.path / f"worker-{index}.log").open("w", encoding="utf-8") as log:
+            procs.append(subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env))
+    return procs
+
+
 def _enqueue_grid(study: optuna.Study, spec: SearchSpec, ranking: PowerRanking, say: Say) -> None:
     """Grid search over distinct architectures (not over raw parameter combinations,
     many of which build the same system). Queued once per study."""
@@ -170,8 +194,3 @@ def _spec_text(source: Any) -> str | None:
 
     data = source.model_dump(mode="json") if isinstance(source, SearchSpec) else source
     return str(yaml.safe_dump(data, sort_keys=False))
-
-
-def replace_settings(spec: SearchSpec, **changes: Any) -> SearchSpec:
-    """A copy of ``spec`` with some run settings changed (validated)."""
-    return _with_overrides(spec, **changes)

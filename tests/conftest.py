@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator
+import textwrap
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -60,3 +62,32 @@ def _litellm_models_built() -> None:
 
         litellm = ensure_litellm()
         litellm.completion(model="fake/warm-up", messages=[{"role": "user", "content": "hi"}], seed=0)
+
+
+@pytest.fixture
+def write_system(tmp_path: Path) -> Callable[..., Path]:
+    """Write YAML (dedented) to a file in tmp_path and return its path."""
+
+    def write(text: str, name: str = "system.yaml") -> Path:
+        path = tmp_path / name
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+        return path
+
+    return write
+
+
+@pytest.fixture
+def fake_model() -> Iterator[Callable[[str, Callable[[Any], str]], str]]:
+    """Register a responder as ``fake/<name>`` for one test; returns the model string."""
+    from archon.testing import register_fake_model, unregister_fake_model
+
+    names: list[str] = []
+
+    def register(name: str, responder: Callable[[Any], str]) -> str:
+        register_fake_model(name, responder)
+        names.append(name)
+        return f"fake/{name}"
+
+    yield register
+    for name in names:
+        unregister_fake_model(name)

@@ -112,12 +112,6 @@ def render_template(template: str, fields: Mapping[str, Any]) -> str:
     return _PLACEHOLDER.sub(fill, template)
 
 
-def template_fields(template: str) -> list[str]:
-    """The placeholder names a template uses, in order of first appearance."""
-    names = [m.group(1) for m in _PLACEHOLDER.finditer(template) if m.group(1)]
-    return list(dict.fromkeys(names))
-
-
 def broken_item(item_id: str, message: str, prompt: str = "") -> Item:
     """An item standing for a record that cannot be used; the evaluator fails it with ``message``."""
     return Item(id=item_id, prompt=prompt, reference=None, meta={ERROR_KEY: message})

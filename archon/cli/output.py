@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 
@@ -16,12 +15,3 @@ def print_error(message: str) -> None:
     from rich.markup import escape
 
     console(stderr=True).print(f"[bold red]error:[/] {escape(message)}")
-
-
-def print_warning(message: str) -> None:
-    if sys.stderr.isatty():
-        from rich.markup import escape
-
-        console(stderr=True).print(f"[bold yellow]warning:[/] {escape(message)}")
-    else:
-        print(f"warning: {message}", file=sys.stderr)

@@ -27,42 +27,28 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from archon.cli.output import console
-    from archon.errors import ConfigError
-    from archon.search.leaderboard import build_leaderboard
-    from archon.search.power_ranking import stored_ranking
-    from archon.search.report import render_ranking, render_summary
-    from archon.search.rundir import RunDir
-    from archon.search.storage import open_storage
-    from archon.search.study import load_study, stored_spec
-    from archon.search.summary import read_summary
+    from archon.search.report import render, render_ranking, render_summary
+    from archon.search.rundir import open_run
 
-    rundir = RunDir(args.run_dir)
-    meta = rundir.metadata()
-    url = args.storage or meta["storage"]
-    if meta.get("storage_has_password") and not args.storage:
-        raise ConfigError("--storage", "", "run.json hides the storage password; pass --storage URL")
-    study = load_study(open_storage(url), meta["study"])
+    opened = open_run(args.run_dir, args.storage)
     out = console()
     if args.export_trial is not None:
-        from archon.search.export import rebuild_system, write_system
+        from archon.search.results import rebuild_system, write_system
 
-        spec = stored_spec(study)
-        system = rebuild_system(study, args.export_trial, name=f"{spec.name}-trial-{args.export_trial}")
-        path = write_system(system, args.out or rundir.path / f"trial_{args.export_trial}.yaml",
-                            f"Trial {args.export_trial} of search {spec.name!r}, rebuilt from its parameters.")
+        name = opened.spec.name
+        system = rebuild_system(opened.study, args.export_trial, name=f"{name}-trial-{args.export_trial}")
+        path = write_system(system, args.out or opened.rundir.path / f"trial_{args.export_trial}.yaml",
+                            f"Trial {args.export_trial} of search {name!r}, rebuilt from its parameters.")
         out.print(f"wrote {path}")
         return 0
-    spec = stored_spec(study)
-    board = build_leaderboard(study, spec.objectives, top=args.top)
-    summary = read_summary(rundir.path)
-    if summary is None:  # the search has not finished: show what the study holds
-        ranking = stored_ranking(study)
-        if ranking is not None:
-            render_ranking(ranking.to_dict(), out)
-        from archon.search.leaderboard import render
+    from archon.search.leaderboard import build_leaderboard
 
+    board = build_leaderboard(opened.study, opened.spec.objectives, top=args.top)
+    if opened.summary is None:  # the search has not finished: show what the study holds
+        if opened.ranking is not None:
+            render_ranking(opened.ranking.to_dict(), out)
         render(board, out)
         out.print("(the search has not written its summary yet: no export, plots or test results)")
         return 0
-    render_summary(summary, board, out)
+    render_summary(opened.summary, board, out)
     return 0

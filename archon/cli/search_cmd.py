@@ -84,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
         say(f"worker {args.worker_index} done")
         return 0
     from archon.search.leaderboard import build_leaderboard
-    from archon.search.summary import summarize
+    from archon.search.results import summarize
 
     say("summarizing: leaderboard, export, plots" + ("" if args.no_final else ", held-out test evaluation"))
     summary = summarize(outcome, final=not args.no_final, progress=err.is_terminal)

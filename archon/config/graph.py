@@ -17,9 +17,6 @@ from archon.config.spec import ModelConfig, SystemSpecBase
 from archon.errors import ConfigError, ConfigErrors, UnknownNameError
 from archon.layers.base import GraphView, Technique
 
-# Providers handled inside archon; anything else "provider/model" is passed to litellm.
-BUILTIN_PROVIDERS = ("local", "fake")
-
 
 @dataclass(frozen=True)
 class SystemGraph:

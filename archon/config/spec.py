@@ -84,8 +84,6 @@ class SystemSpecBase(Strict):
         }
 
 
-# The concrete class is created from the registry; this alias is what code annotates with.
-SystemSpec = SystemSpecBase
 
 
 @functools.lru_cache(maxsize=4)

@@ -130,11 +130,6 @@ def status(info: LocalModelInfo) -> LocalModelStatus:
     return LocalModelStatus(info, path, installed=path.is_file(), verified=is_verified(info))
 
 
-def verified_path(info: LocalModelInfo) -> Path | None:
-    """The GGUF's path if it is pulled and verified, else None (cheap: no hashing)."""
-    return model_path(info) if is_verified(info) else None
-
-
 def is_verified(info: LocalModelInfo) -> bool:
     path = model_path(info)
     try:

@@ -60,13 +60,14 @@ def _unfenced(text: str) -> str:
     stripped = text.strip("\n").rstrip()
     if not stripped.strip():
         return ""
-    if _parses(stripped):
+    if parses(stripped):
         return stripped + "\n"
     start = CODE_START.search(stripped)
     return (stripped[start.start() :] if start else stripped) + "\n"
 
 
-def _parses(code: str) -> bool:
+def parses(code: str) -> bool:
+    """Whether ``code`` is Python that parses (parsing runs none of it)."""
     try:
         ast.parse(code)
     except (SyntaxError, ValueError, RecursionError, MemoryError):

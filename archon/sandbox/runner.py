@@ -50,7 +50,25 @@ class Launch:
     unshare_network: bool = False
 
 
-class Sandbox(abc.ABC):
+class ProgramRunner(abc.ABC):
+    """Runs a Python program under ``Limits``: what ``Sandbox`` and ``CachedSandbox`` share."""
+
+    @abc.abstractmethod
+    async def run(self, code: str, limits: Limits) -> ExecutionResult: ...
+
+    async def run_python(self, code: str, *, timeout_s: float = 10, memory_mb: int = 512) -> ExecutionResult:
+        """Run `code` as a script; its stdout/stderr tails, exit status and reason come back."""
+        return await self.run(code, Limits(timeout_s=timeout_s, memory_mb=memory_mb))
+
+    async def run_many(
+        self, programs: Sequence[str], *, timeout_s: float = 10, memory_mb: int = 512
+    ) -> list[ExecutionResult]:
+        """Run many programs (at most the runner's concurrency at once); results in the same order."""
+        limits = Limits(timeout_s=timeout_s, memory_mb=memory_mb)
+        return list(await asyncio.gather(*(self.run(code, limits) for code in programs)))
+
+
+class Sandbox(ProgramRunner):
     """Runs untrusted Python programs, each with a timeout and resource limits, at most
     ``max_concurrency`` at a time, and never raises because a program failed: the
     ``ExecutionResult`` says how. ``SandboxError`` means the sandbox itself is broken.
@@ -102,17 +120,6 @@ class Sandbox(abc.ABC):
         """The program's exit status from the launched command's (they differ when the
         command is a wrapper); negative when a signal killed the program."""
         return reported
-
-    async def run_python(self, code: str, *, timeout_s: float = 10, memory_mb: int = 512) -> ExecutionResult:
-        """Run `code` as a script; its stdout/stderr tails, exit status and reason come back."""
-        return await self.run(code, Limits(timeout_s=timeout_s, memory_mb=memory_mb))
-
-    async def run_many(
-        self, programs: Sequence[str], *, timeout_s: float = 10, memory_mb: int = 512
-    ) -> list[ExecutionResult]:
-        """Run many programs, ``max_concurrency`` at a time; results in the same order."""
-        limits = Limits(timeout_s=timeout_s, memory_mb=memory_mb)
-        return list(await asyncio.gather(*(self.run(code, limits) for code in programs)))
 
     async def run(self, code: str, limits: Limits) -> ExecutionResult:
         future = self._pool().submit(self.run_sync, code, limits)

@@ -14,7 +14,6 @@ import hashlib
 import json
 import sqlite3
 import threading
-from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,7 @@ from typing import Any
 from archon.errors import ReplayMiss
 from archon.sandbox.limits import Limits
 from archon.sandbox.result import ExecutionResult
-from archon.sandbox.runner import Sandbox
+from archon.sandbox.runner import ProgramRunner, Sandbox
 
 SCHEMA = "CREATE TABLE IF NOT EXISTS executions (key TEXT PRIMARY KEY, result TEXT NOT NULL)"
 # Enough of stdout/stderr to explain a failure in a trace; the rest is not worth the disk.
@@ -72,7 +71,7 @@ class ExecutionStore:
             self._conn.close()
 
 
-class CachedSandbox:
+class CachedSandbox(ProgramRunner):
     """A sandbox whose runs are remembered in ``store`` (see the module docstring).
 
     ``inner`` is built on the first real run (``get_sandbox()`` by default), so a replay
@@ -92,17 +91,6 @@ class CachedSandbox:
 
             self._inner = get_sandbox()
         return self._inner
-
-    async def run_python(self, code: str, *, timeout_s: float = 10, memory_mb: int = 512) -> ExecutionResult:
-        return await self.run(code, Limits(timeout_s=timeout_s, memory_mb=memory_mb))
-
-    async def run_many(
-        self, programs: Sequence[str], *, timeout_s: float = 10, memory_mb: int = 512
-    ) -> list[ExecutionResult]:
-        import asyncio
-
-        limits = Limits(timeout_s=timeout_s, memory_mb=memory_mb)
-        return list(await asyncio.gather(*(self.run(code, limits) for code in programs)))
 
     async def run(self, code: str, limits: Limits) -> ExecutionResult:
         key = execution_key(code, limits)

@@ -1,7 +1,13 @@
-"""After the trials: leaderboard, exported systems, plots, and the held-out comparison.
+"""What a finished search leaves behind: exported systems, the held-out evaluation, plots, reports.
 
-Everything lands in the run directory and in ``summary.json``, which ``archon
-report RUN_DIR`` reads back (with the study) to show it all again.
+``summarize(outcome)`` builds the leaderboard, exports the best architecture (and the Pareto
+front) as system YAML, reports what pruning saved, runs the final evaluation on the test split,
+draws the plots, and writes ``summary.json`` and ``report.md`` into the run directory, which
+``archon report RUN_DIR`` reads back (with the study) to show it all again.
+
+Exporting needs no re-search and no evaluation: the study holds the search definition and the
+power ranking, so replaying the space with ``optuna.trial.FixedTrial(trial.params)`` gives the
+very system a trial ran (``rebuild_system``).
 """
 
 from __future__ import annotations
@@ -12,15 +18,20 @@ from typing import Any
 
 import optuna
 
-from archon.search.export import rebuild_system, write_system
+from archon.errors import ArchonError
+from archon.runtime.system import System
+from archon.search.enumeration import system_key
 from archon.search.final_eval import final_evaluation
 from archon.search.leaderboard import best_trial, build_leaderboard, describe, pareto_trials
 from archon.search.plots import save_coverage_plot, save_plots
+from archon.search.power_ranking import stored_ranking
 from archon.search.pruning import audit_pruning, pruning_report
 from archon.search.report import markdown_report
 from archon.search.rundir import RunDir
 from archon.search.runner import SearchOutcome
-from archon.search.trial_attrs import is_infeasible, summary_of
+from archon.search.space import build_system
+from archon.search.study import stored_spec
+from archon.search.trial_attrs import SYSTEM_ATTR, is_infeasible, summary_of
 
 SUMMARY_FILE = "summary.json"
 REPORT_FILE = "report.md"
@@ -81,3 +92,31 @@ def read_summary(run_dir: Path) -> dict[str, Any] | None:
         return None
     data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return data
+
+
+def rebuild_system(study: optuna.Study, number: int, name: str | None = None) -> dict[str, Any]:
+    """The system dict of trial ``number``, replayed from its parameters."""
+    trials = [t for t in study.get_trials(deepcopy=False) if t.number == number]
+    if not trials:
+        raise ArchonError(f"study {study.study_name!r} has no trial {number} (it has {len(study.trials)})")
+    trial = trials[0]
+    spec = stored_spec(study)
+    ranking = stored_ranking(study)
+    order = ranking.order if ranking else tuple(spec.models)
+    system = build_system(optuna.trial.FixedTrial(trial.params), spec, order,
+                          name=name or f"{spec.name}-trial-{number}")
+    recorded = trial.user_attrs.get(SYSTEM_ATTR)
+    if recorded is not None and system_key(recorded) != system_key(system):
+        # Only a change to archon's space code between the search and now can cause this.
+        raise ArchonError(f"trial {number} rebuilt from its parameters differs from the system it ran; "
+                          "the search space code changed since the search")
+    return system
+
+
+def write_system(system: dict[str, Any], path: Path, comment: str | None = None) -> Path:
+    """Validate and write a system YAML (with the schema line for editors)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = System.load(system, cache=False).to_yaml(path)
+    if comment:
+        path.write_text("".join(f"# {line}\n" for line in comment.splitlines()) + text, encoding="utf-8")
+    return path

@@ -1,0 +1,90 @@
+"""The power ranking (each model alone, greedy) and the held-out verdict, unit by unit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import optuna
+
+from archon.benchmarks.benchmark import Benchmark
+from archon.benchmarks.scorers.numeric import NumericScorer
+from archon.benchmarks.types import Item
+from archon.runtime.clients import make_client
+from archon.search.budget import Budget
+from archon.search.context import SearchContext
+from archon.search.final_eval import final_evaluation
+from archon.search.loading import load_search_spec
+from archon.search.power_ranking import BASELINE_TEMPERATURE, power_ranking, single_model_system, stored_ranking
+from archon.search.space import greedy_node
+from archon.search.trial_attrs import RANKING_ATTR
+
+ITEMS = [Item(f"q{i}", f"Question {i}: which magic number is meant?", reference=str(42 + i % 3)) for i in range(24)]
+
+
+def context(tmp_path: Path, models: dict[str, str]) -> SearchContext:
+    spec = load_search_spec({"name": "unit", "benchmark": {"name": "magic", "test_limit": 8}, "models": models,
+                             "space": {"generators": {"count": [1, 1]}}})[0]
+    benchmark = Benchmark("magic", lambda: ITEMS, NumericScorer, dev_fraction=0.5)
+    client = make_client(spec.runtime, spec.aliases().values(), False)
+    return SearchContext(spec, "<unit>", benchmark, benchmark.items("dev", limit=6), client,
+                         Budget(spec.budget, 50, {}), run_dir=tmp_path)
+
+
+def test_each_model_alone_answers_greedily_and_the_best_comes_first(tmp_path: Path, zoo: list[str]) -> None:
+    ctx = context(tmp_path, {"w": "fake/wrong", "r": "fake/right"})
+    study = optuna.create_study(direction="maximize")
+    ranking = power_ranking(study, ctx)
+    assert ranking.order == ("r", "w") and ranking.best == "r"
+    assert ranking.results["r"]["score"] == 1.0 and ranking.results["w"]["score"] == 0.0
+    assert ranking.temperature == BASELINE_TEMPERATURE == 0.0
+    assert single_model_system(ctx.spec, "r")["nodes"] == [greedy_node("r", None)]
+    # Kept in the study: asked again (a resumed search, another worker), it costs nothing.
+    calls = ctx.client.counters["provider_calls"]
+    assert stored_ranking(study) == ranking and study.user_attrs[RANKING_ATTR]["order"] == ["r", "w"]
+    assert power_ranking(study, ctx) == ranking and ctx.client.counters["provider_calls"] == calls
+
+
+def test_ties_keep_the_order_of_the_models_in_the_file(tmp_path: Path, zoo: list[str]) -> None:
+    ctx = context(tmp_path, {"second": "fake/wrong", "first": "fake/wrong"})
+    ranking = power_ranking(optuna.create_study(direction="maximize"), ctx)
+    assert ranking.order == ("second", "first")
+
+
+def vote_of(model: str, samples: int) -> dict[str, Any]:
+    return {"name": "voting", "models": {"m": model}, "nodes": [
+        {"id": "generate_m", "type": "generate", "models": ["m"], "samples": samples},
+        {"id": "vote", "type": "vote", "inputs": ["generate_m"]}]}
+
+
+def test_the_final_table_compares_the_best_with_the_baseline_and_lists_every_model(tmp_path: Path,
+                                                                                   zoo: list[str]) -> None:
+    ctx = context(tmp_path, {"r": "fake/right", "w": "fake/wrong"})
+    ranking = power_ranking(optuna.create_study(direction="maximize"), ctx)
+    final = final_evaluation(ctx, vote_of("fake/wrong", 3), 7, ranking)
+    assert final["items"] == 8 and final["split"] == "test"
+    assert final["best"]["trial"] == 7 and final["best"]["calls_per_query"] == 3.0
+    assert final["single"]["model"] == "r" and final["single"]["score"] == 1.0
+    assert set(final["models"]) == {"r", "w"} and final["models"]["w"]["score"] == 0.0
+    c = final["comparison"]
+    assert (c["difference"], c["n"], c["single_better"], c["best_better"]) == (-1.0, 8, 8, 0)
+    assert c["significant"] and not final["same_system"]
+    assert [row["k"] for row in final["coverage"]["rows"]] == [1, 2, 3]  # it sampled: explained
+
+
+def test_when_the_best_is_the_single_model_it_is_scored_once_and_said(tmp_path: Path, zoo: list[str]) -> None:
+    ctx = context(tmp_path, {"r": "fake/right", "w": "fake/wrong"})
+    ranking = power_ranking(optuna.create_study(direction="maximize"), ctx)
+    final = final_evaluation(ctx, single_model_system(ctx.spec, "r"), 0, ranking)
+    assert final["same_system"] and final["comparison"]["difference"] == 0.0
+    assert "coverage" not in final  # nothing was sampled
+    assert sorted(p.name for p in (tmp_path / "final").iterdir()) == sorted({  # one folder per distinct system
+        ctx.load_system(single_model_system(ctx.spec, a)).fingerprint() for a in ("r", "w")})
+
+
+def test_an_empty_test_split_is_skipped_with_its_reason(tmp_path: Path, zoo: list[str]) -> None:
+    ctx = context(tmp_path, {"r": "fake/right"})
+    ranking = power_ranking(optuna.create_study(direction="maximize"), ctx)
+    ctx.benchmark = Benchmark("magic", lambda: ITEMS, NumericScorer, dev_fraction=1.0)  # every item is dev
+    assert final_evaluation(ctx, single_model_system(ctx.spec, "r"), 0, ranking) == {
+        "skipped": "the benchmark's test split is empty"}
