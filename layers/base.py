@@ -188,6 +188,11 @@ class Technique(ABC):
         verify overrides it (reasoning, then a verdict)."""
         return 1 if self.calls(n_inputs) else 0
 
+    def streams(self, n_inputs: int) -> bool:
+        """Whether this node's one output is exactly the text of its one call, so that, as a
+        system's output node, that call may stream to a client as it is produced."""
+        return False
+
     def sampling(self) -> dict[str, Any]:
         """The node's own sampling settings, overriding its models' (None: the model's own)."""
         return {"temperature": getattr(self.spec, "temperature", None),

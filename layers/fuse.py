@@ -52,6 +52,9 @@ class Fuse(Technique):
     def calls(self, n_inputs: int) -> int:
         return len(self.spec.models)
 
+    def streams(self, n_inputs: int) -> bool:
+        return len(self.spec.models) == 1
+
     def sketch(self) -> str:
         models = self.spec.models
         return f"fuse({len(models)}×{models[0]})" if len(set(models)) == 1 and len(models) > 1 \

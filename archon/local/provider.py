@@ -9,11 +9,12 @@ Constructing ``LocalLLM`` is cheap: a model loads on its first call, once per pr
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 import litellm
 from litellm import CustomLLM
-from litellm.types.utils import ModelResponse, Usage
+from litellm.types.utils import GenericStreamingChunk, ModelResponse, Usage
 
 from archon.errors import ArchonError, ModelCallError
 from archon.local.engine import SAMPLING_KEYS, Generation, get_engine
@@ -49,10 +50,26 @@ class LocalLLM(CustomLLM):
         return _fill(model_response, engine.model, generation)
 
     def streaming(self, model: str, *args: Any, **kwargs: Any) -> Any:
-        raise ModelCallError(f"local/{model}", "streaming is not supported for local models; drop stream=True")
+        raise ModelCallError(f"local/{model}", "only async streaming is supported for local models (acompletion)")
 
-    async def astreaming(self, model: str, *args: Any, **kwargs: Any) -> Any:
-        raise ModelCallError(f"local/{model}", "streaming is not supported for local models; drop stream=True")
+    async def astreaming(  # type: ignore[override]
+        self, model: str, messages: list[Any], *args: Any, **kwargs: Any
+    ) -> AsyncIterator[GenericStreamingChunk]:
+        """The completion's text as llama.cpp decodes it; the last chunk carries the usage."""
+        engine = get_engine(model)
+        params = kwargs["optional_params"] if "optional_params" in kwargs else args[7]
+        async for piece in engine.stream(messages, **_sampling(engine.model, dict(params or {}))):
+            if isinstance(piece, str):
+                yield _chunk(piece)
+            else:
+                usage = {"prompt_tokens": piece.prompt_tokens, "completion_tokens": piece.completion_tokens,
+                         "total_tokens": piece.prompt_tokens + piece.completion_tokens}
+                yield _chunk("", finish="length" if piece.finish_reason == "length" else "stop", usage=usage)
+
+
+def _chunk(text: str, finish: str | None = None, usage: dict[str, int] | None = None) -> GenericStreamingChunk:
+    return {"text": text, "tool_use": None, "is_finished": finish is not None, "finish_reason": finish or "",
+            "usage": usage, "index": 0}  # type: ignore[typeddict-item]
 
 
 def _sampling(model: str, optional_params: dict[str, Any]) -> dict[str, Any]:

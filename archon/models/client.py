@@ -17,7 +17,7 @@ import os
 import time
 import weakref
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from archon.errors import ArchonError, ModelCallError, ReplayMiss
@@ -59,7 +59,15 @@ class ModelClient:
             weakref.WeakKeyDictionary()
         )
 
-    async def complete(self, request: ModelRequest) -> Completion:
+    async def complete(self, request: ModelRequest, on_delta: Delta | None = None) -> Completion:
+        """The completion of ``request``. With ``on_delta``, the provider streams and each piece of
+        text is handed to it as it arrives (a cached or shared answer arrives as one piece)."""
+        completion = await self._complete(request, on_delta)
+        if on_delta is not None and completion.cached:
+            on_delta(completion.text)
+        return completion
+
+    async def _complete(self, request: ModelRequest, on_delta: Delta | None) -> Completion:
         key = request.cache_key()
         if self.cache is not None and (hit := self.cache.get(key)) is not None:
             self.counters["cache_hits"] += 1
@@ -85,7 +93,7 @@ class ModelClient:
         future: asyncio.Future[Completion] = asyncio.get_running_loop().create_future()
         limits.inflight[key] = future
         try:
-            completion = await self._call_with_retries(request, limits)
+            completion = await self._call_with_retries(request, limits, on_delta)
             if self.cache is not None:
                 self.cache.put(key, completion)
             future.set_result(completion)
@@ -100,27 +108,37 @@ class ModelClient:
         finally:
             del limits.inflight[key]
 
-    async def _call_with_retries(self, request: ModelRequest, limits: _LoopLimits) -> Completion:
+    async def _call_with_retries(self, request: ModelRequest, limits: _LoopLimits,
+                                 on_delta: Delta | None = None) -> Completion:
         attempt = 0
+        streamed = [False]
+
+        def forward(text: str) -> None:
+            streamed[0] = True
+            assert on_delta is not None
+            on_delta(text)
+
         while True:
             attempt += 1
             try:
                 async with limits.total, limits.for_model(request.model, self._model_limit(request.model)):
-                    return await self._call_once(request)
+                    return await self._call_once(request, forward if on_delta is not None else None)
             except ArchonError:
                 self.counters["failures"] += 1
                 raise
             except Exception as exc:
-                if is_retryable(exc) and attempt <= self.retry.max_retries:
+                # Text already streamed cannot be taken back: a stream that broke midway fails.
+                if is_retryable(exc) and attempt <= self.retry.max_retries and not streamed[0]:
                     self.counters["retries"] += 1
                     await asyncio.sleep(self.retry.delay(attempt))
                     continue
                 self.counters["failures"] += 1
                 raise ModelCallError(request.model, _describe(exc), attempts=attempt) from exc
 
-    async def _call_once(self, request: ModelRequest) -> Completion:
+    async def _call_once(self, request: ModelRequest, on_delta: Delta | None = None) -> Completion:
         provider = provider_of(request.model)
-        if os.environ.get("ARCHON_OFFLINE") and provider not in OFFLINE_PROVIDERS:
+        if os.environ.get("ARCHON_OFFLINE") and provider not in OFFLINE_PROVIDERS \
+                and not _loopback(request.params.get("api_base")):
             raise ModelCallError(request.model, "calls to remote providers are disabled (ARCHON_OFFLINE is set)")
         litellm = ensure_litellm()
         if provider in OFFLINE_PROVIDERS and request.model not in _priced_free:
@@ -140,7 +158,13 @@ class ModelClient:
         # The expected shape of the reply rides along as litellm metadata (never sent to a provider):
         # archon's test double answers from it.
         metadata = {"archon_reply": {"kind": request.reply.kind, "count": request.reply.count}}
-        call = litellm.acompletion(model=request.model, messages=list(request.messages), metadata=metadata, **params)
+        if on_delta is None:
+            call = litellm.acompletion(model=request.model, messages=list(request.messages), metadata=metadata,
+                                       **params)
+        else:
+            call = _streamed(litellm.acompletion(model=request.model, messages=list(request.messages),
+                                                 metadata=metadata, stream=True,
+                                                 stream_options={"include_usage": True}, **params), on_delta)
         if _timeout is not None:
             # Unlike wait_for (before 3.12), no extra task per call.
             async with _timeout(self.timeout_s):
@@ -190,6 +214,23 @@ class _LoopLimits:
 
 
 _timeout = getattr(asyncio, "timeout", None)
+#: Receives each piece of a streamed completion's text.
+Delta = Callable[[str], None]
+
+
+async def _streamed(started: Any, on_delta: Delta) -> Any:
+    """Read a litellm stream to its end, handing each piece of text on; the whole response,
+    as a non-streamed call returns it (litellm rebuilds it from the chunks)."""
+    chunks = []
+    async for chunk in await started:
+        chunks.append(chunk)
+        choices = getattr(chunk, "choices", None) or []
+        delta = getattr(choices[0], "delta", None) if choices else None
+        if delta is not None and getattr(delta, "content", None):
+            on_delta(delta.content)
+    from litellm import stream_chunk_builder
+
+    return stream_chunk_builder(chunks)
 _priced_free: set[str] = set()
 
 
@@ -202,6 +243,15 @@ def _price_as_free(litellm: Any, model: str) -> None:
     with contextlib.suppress(Exception):  # only a speed-up: a litellm that rejects the entry still works
         litellm.register_model({model: entry})
     _priced_free.add(model)
+
+
+def _loopback(api_base: Any) -> bool:
+    """Whether an endpoint is on this machine (an archon server, say), which offline runs may call."""
+    if not isinstance(api_base, str):
+        return False
+    from urllib.parse import urlparse
+
+    return urlparse(api_base).hostname in ("127.0.0.1", "localhost", "::1")
 
 
 def _cancelling() -> bool:

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from archon.errors import ArchonError, NodeFailedError
 from archon.layers.base import Call
 from archon.models.types import Completion, Message, ModelRequest, redact
+from archon.runtime import tracing
 from archon.runtime.usage import Usage
 
 if TYPE_CHECKING:
@@ -41,7 +42,7 @@ class NodeRun:
 
     def __init__(
         self, node_id: str, query: str, graph: SystemGraph, client: ModelClient, usage: Usage,
-        sandbox: CodeRunner | None = None,
+        sandbox: CodeRunner | None = None, stream: Callable[[str], None] | None = None,
     ) -> None:
         self.node_id = node_id
         self.query = query
@@ -49,6 +50,7 @@ class NodeRun:
         self.client = client
         self.usage = usage
         self._sandbox = sandbox
+        self.stream = stream  # the output node's one call streams its text here (archon serve)
         self.records: list[CallRecord] = []
         self.errors: list[str] = []
 
@@ -76,13 +78,19 @@ class NodeRun:
         """Make one call; raises ``ModelCallError`` if it fails for good (recorded either way)."""
         request = self.request(call)
         start = time.perf_counter()
-        try:
-            completion = await self.client.complete(request)
-        except ArchonError as exc:
-            self.usage.record_failure(self.node_id, request.model)
-            self.errors.append(str(exc))
-            self._record(request, None, str(exc), time.perf_counter() - start)
-            raise
+        attributes = tracing.call_attributes(request.model, request.params, request.sample_index)
+        with tracing.span(f"chat {request.model}", attributes) as call_span:
+            try:
+                completion = await self.client.complete(request, on_delta=self.stream)
+            except ArchonError as exc:
+                tracing.record_error(call_span, exc)
+                self.usage.record_failure(self.node_id, request.model)
+                self.errors.append(str(exc))
+                self._record(request, None, str(exc), time.perf_counter() - start)
+                raise
+            tracing.record_completion(call_span, input_tokens=completion.prompt_tokens,
+                                      output_tokens=completion.completion_tokens,
+                                      finish_reason=completion.finish_reason, cached=completion.cached)
         self.usage.record(self.node_id, request.model, completion)
         self._record(request, completion, None, completion.latency_s)
         return completion

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +25,7 @@ from archon.config.graph import SystemGraph
 from archon.errors import ArchonError
 from archon.layers.base import Candidate, NodeInputs, NodeOutput
 from archon.models.client import ModelClient
+from archon.runtime import tracing
 from archon.runtime.context import NodeRun
 from archon.runtime.usage import Usage
 from archon.sandbox.unit_tests import CodeRunner
@@ -41,6 +43,7 @@ class RunResult:
     latency_s: float
     errors: list[str] = field(default_factory=list)  # calls that failed and were dropped
     error: str | None = None  # set when the whole query failed (run_many keeps going)
+    trace_id: str | None = None  # the OpenTelemetry trace of this query, when tracing is on
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -55,8 +58,11 @@ class RunResult:
 
 
 async def run_query(
-    graph: SystemGraph, query: str, client: ModelClient, sandbox: CodeRunner | None = None
+    graph: SystemGraph, query: str, client: ModelClient, sandbox: CodeRunner | None = None,
+    on_token: Callable[[str], None] | None = None,
 ) -> RunResult:
+    """Run one query. ``on_token``: where the output node streams its answer as it is produced,
+    when that answer is the text of its one model call (``Technique.streams``)."""
     usage = Usage()
     trace: dict[str, dict[str, Any]] = {}
     errors: list[str] = []
@@ -66,38 +72,47 @@ async def run_query(
     async def run_node(node_id: str) -> NodeOutput:
         technique = graph.nodes[node_id]
         inputs = NodeInputs(tuple(await asyncio.gather(*(tasks[src] for src in graph.inputs[node_id]))))
-        ctx = NodeRun(node_id, query, graph, client, usage, sandbox)
+        n_in = sum(graph.max_candidates[src] for src in graph.inputs[node_id])
+        streams = on_token is not None and node_id == graph.output and technique.streams(n_in)
+        ctx = NodeRun(node_id, query, graph, client, usage, sandbox, on_token if streams else None)
         node_start = time.perf_counter()
         entry: dict[str, Any] = {"node": node_id, "type": technique.type, "inputs": list(graph.inputs[node_id])}
         trace[node_id] = entry
-        try:
-            output = await technique.run(ctx, inputs)
-        except Exception as exc:
-            entry["error"] = str(exc)
-            raise
-        finally:
-            entry["elapsed_s"] = round(time.perf_counter() - node_start, 6)
-            entry["start_s"] = round(node_start - started, 6)
-            entry["calls"] = [dataclasses.asdict(r) for r in ctx.records]
-            errors.extend(f"{node_id}: {e}" for e in ctx.errors)
+        attributes = {"archon.node.id": node_id, "archon.node.type": technique.type,
+                      "archon.node.inputs": len(inputs.candidates)}
+        with tracing.span(f"archon.node {node_id}", attributes) as node_span:
+            try:
+                output = await technique.run(ctx, inputs)
+            except Exception as exc:
+                entry["error"] = str(exc)
+                tracing.record_error(node_span, exc)
+                raise
+            finally:
+                entry["elapsed_s"] = round(time.perf_counter() - node_start, 6)
+                entry["start_s"] = round(node_start - started, 6)
+                entry["calls"] = [dataclasses.asdict(r) for r in ctx.records]
+                errors.extend(f"{node_id}: {e}" for e in ctx.errors)
         entry["outputs"] = [_candidate_dict(c) for c in output.candidates]
         if output.tests:
             entry["tests"] = list(output.tests)
         return output
 
-    for node_id in graph.order:
-        tasks[node_id] = asyncio.create_task(run_node(node_id), name=f"archon-node-{node_id}")
-    try:
-        final = await tasks[graph.output]
-    except ArchonError as exc:
-        exc.usage = usage  # the calls a failed query made still cost money: callers account for them
-        raise
-    finally:
-        # A failure upstream leaves other branches running: stop them, and collect
-        # their exceptions so none is reported as "never retrieved".
-        for task in tasks.values():
-            task.cancel()
-        await asyncio.gather(*tasks.values(), return_exceptions=True)
+    # Node tasks are made inside the query's span, so their spans (and their calls') nest under it.
+    with tracing.span("archon.query", {"archon.system": graph.spec.name}) as query_span:
+        for node_id in graph.order:
+            tasks[node_id] = asyncio.create_task(run_node(node_id), name=f"archon-node-{node_id}")
+        try:
+            final = await tasks[graph.output]
+        except ArchonError as exc:
+            exc.usage = usage  # the calls a failed query made still cost money: callers account for them
+            tracing.record_error(query_span, exc)
+            raise
+        finally:
+            # A failure upstream leaves other branches running: stop them, and collect
+            # their exceptions so none is reported as "never retrieved".
+            for task in tasks.values():
+                task.cancel()
+            await asyncio.gather(*tasks.values(), return_exceptions=True)
     answer = final.candidates[0].text if final.candidates else ""
     return RunResult(
         query=query,
@@ -107,6 +122,7 @@ async def run_query(
         trace=[trace[n] for n in graph.order if n in trace],
         latency_s=time.perf_counter() - started,
         errors=errors,
+        trace_id=tracing.trace_id(query_span),
     )
 
 

@@ -6,7 +6,7 @@ import asyncio
 import hashlib
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -98,10 +98,12 @@ class System:
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
 
     # -- running ---------------------------------------------------------------------------
-    async def arun(self, query: str) -> RunResult:
+    async def arun(self, query: str, *, on_token: Callable[[str], None] | None = None) -> RunResult:
+        """Run one query. ``on_token`` gets the answer's text as it is produced, where the output
+        node's answer is one model call (otherwise nothing is streamed)."""
         if not self._checked and not self.client.replay:  # a replay needs no model, only its recording
             self.check_models_available()
-        return await run_query(self.graph, query, self.client, self.sandbox)
+        return await run_query(self.graph, query, self.client, self.sandbox, on_token)
 
     def check_models_available(self) -> None:
         """Fail fast, with the command to fix it, if a local model is not pulled yet

@@ -77,6 +77,25 @@ class FakeLLM(CustomLLM):
             await asyncio.sleep(latency)
         return self._respond(model, messages, params, model_response, _reply(kwargs))
 
+    async def astreaming(self, model: str, messages: list[Any], *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        """The same answer as acompletion, word by word (``fake_latency`` is spent before the first)."""
+        model_response, params = _handler_args(args, kwargs)
+        latency = float(params.get("fake_latency", 0) or 0)
+        if latency:
+            await asyncio.sleep(latency)
+        response = self._respond(model, messages, params, model_response, _reply(kwargs))
+        text = response.choices[0].message.content or ""  # type: ignore[union-attr]
+        words = text.split(" ")
+        for i, word in enumerate(words):
+            yield {"text": word if i == 0 else " " + word, "tool_use": None, "is_finished": False,
+                   "finish_reason": "", "usage": None, "index": 0}
+            await asyncio.sleep(0)
+        usage = response.usage  # type: ignore[attr-defined]
+        yield {"text": "", "tool_use": None, "is_finished": True,
+               "finish_reason": response.choices[0].finish_reason or "stop", "index": 0,
+               "usage": {"prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens,
+                         "total_tokens": usage.total_tokens}}
+
     def completion(self, model: str, messages: list[Any], *args: Any, **kwargs: Any) -> ModelResponse:  # type: ignore[override]
         model_response, params = _handler_args(args, kwargs)
         return self._respond(model, messages, params, model_response, _reply(kwargs))

@@ -1,0 +1,1 @@
+"""`archon serve`: systems as OpenAI-compatible models over HTTP (FastAPI under uvicorn)."""
