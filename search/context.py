@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -14,6 +13,7 @@ from archon.models.client import ModelClient
 from archon.runtime.system import System
 from archon.sandbox.unit_tests import CodeRunner
 from archon.search.budget import Budget, Price
+from archon.search.monitor import SearchMonitor
 from archon.search.spec import SearchSpec
 
 
@@ -27,8 +27,8 @@ class SearchContext:
     budget: Budget
     prices: dict[str, Price] = field(default_factory=dict)
     run_dir: Path = Path(".")
-    #: Transient progress ("trial 3: 6/12 items, score 0.500"); the CLI shows it as a status line.
-    progress: Callable[[str], None] = field(default=lambda _message: None)
+    #: What the search is doing, for a live view (the CLI draws it; nobody has to).
+    monitor: SearchMonitor = field(default_factory=SearchMonitor)
     #: Where generated code runs: one store of executions (in the run directory) for every trial.
     sandbox: CodeRunner | None = None
 

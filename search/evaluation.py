@@ -117,15 +117,20 @@ async def evaluate_dev(
     concurrency: int,
     prices: dict[str, Price] | None = None,
     after_batch: BatchCallback | None = None,
+    on_item: Callable[[ItemOutcome], None] | None = None,
 ) -> DevResult:
     """Score the items in order, ``concurrency`` in flight; call ``after_batch`` at every
-    ``batch_size`` items (and at the end), stopping when it says so."""
+    ``batch_size`` items (and at the end), stopping when it says so; ``on_item`` sees each
+    item as it finishes (for progress)."""
     result = DevResult()
     semaphore = asyncio.Semaphore(concurrency)
 
     async def one(item: Item) -> ItemOutcome:
         async with semaphore:
-            return await run_item(system, scorer, item, prices or {})
+            outcome = await run_item(system, scorer, item, prices or {})
+        if on_item is not None:
+            on_item(outcome)
+        return outcome
 
     # Started in order; the semaphore admits them in that order too.
     tasks = [asyncio.ensure_future(_deferring_replay_misses(one(item))) for item in items]

@@ -68,6 +68,7 @@ def optimize(study: optuna.Study, ctx: SearchContext, ranking: PowerRanking, run
     failure: list[str] = []
 
     def after_trial(study: optuna.Study, trial: FrozenTrial) -> None:
+        ctx.monitor.trial_finished(trial)
         rundir.log_trial(_trial_record(trial))
         say(_trial_line(trial))
         trials = study.get_trials(deepcopy=False)  # one read for every check below

@@ -23,6 +23,7 @@ from optuna.trial import TrialState
 from archon.errors import ArchonError
 from archon.search.context import SearchContext
 from archon.search.evaluation import evaluate_dev
+from archon.search.leaderboard import describe
 from archon.search.power_ranking import PowerRanking
 from archon.search.recovery import Heartbeat
 from archon.search.space import build_system
@@ -32,6 +33,7 @@ from archon.search.trial_attrs import (
     FINGERPRINT_ATTR,
     INFEASIBLE_ATTR,
     RETRY_OF_ATTR,
+    SKETCH_ATTR,
     SUMMARY_ATTR,
     SYSTEM_ATTR,
 )
@@ -75,6 +77,7 @@ class ArchitectureObjective:
         system = ctx.load_system(data)
         fingerprint = system.fingerprint()
         trial.set_user_attr(SYSTEM_ATTR, data)
+        trial.set_user_attr(SKETCH_ATTR, describe(data))
         trial.set_user_attr(FINGERPRINT_ATTR, fingerprint)
 
         check = ctx.budget.check(system.graph)
@@ -91,11 +94,9 @@ class ArchitectureObjective:
 
         single = len(ctx.spec.objectives) == 1
 
-        total = len(ctx.dev_items)
-        ctx.progress(f"trial {trial.number}: 0/{total} dev items")
+        ctx.monitor.start(f"trial {trial.number}", len(ctx.dev_items), describe(data))
 
         def after_batch(done: int, score: float) -> bool:
-            ctx.progress(f"trial {trial.number}: {done}/{total} dev items, running score {score:.3f}")
             if not single:  # optuna prunes single-objective studies only
                 return False
             trial.report(score, step=done)
@@ -104,7 +105,7 @@ class ArchitectureObjective:
         dev = asyncio.run(evaluate_dev(system, ctx.dev_items, ctx.scorer,
                                        batch_size=ctx.spec.search.batch_size,
                                        concurrency=ctx.spec.search.concurrency, prices=ctx.prices,
-                                       after_batch=after_batch))
+                                       after_batch=after_batch, on_item=ctx.monitor.outcome))
         summary = dev.summary()
         if dev.errors:
             summary["first_error"] = dev.errors[0][:500]

@@ -74,15 +74,10 @@ def power_ranking(
     total = len(ctx.dev_items)
     for alias in spec.models:
         system = ctx.load_system(single_model_system(spec, alias))
-        ctx.progress(f"power ranking: {alias} 0/{total} dev items")
-
-        def after_batch(done: int, score: float, alias: str = alias) -> bool:
-            ctx.progress(f"power ranking: {alias} {done}/{total} dev items, running score {score:.3f}")
-            return False
-
+        ctx.monitor.start(f"power ranking: {alias}", total, "alone, greedy")
         dev = asyncio.run(evaluate_dev(system, ctx.dev_items, ctx.scorer,
                                        batch_size=spec.search.batch_size, concurrency=spec.search.concurrency,
-                                       prices=ctx.prices, after_batch=after_batch))
+                                       prices=ctx.prices, on_item=ctx.monitor.outcome))
         results[alias] = dev.summary()
         if on_model is not None:
             on_model(alias, results[alias])

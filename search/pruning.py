@@ -39,10 +39,10 @@ def audit_pruning(ctx: SearchContext, study: optuna.Study, best: FrozenTrial) ->
               if t.state == TrialState.PRUNED and is_evaluated(t) and SYSTEM_ATTR in t.user_attrs]
     rows: list[dict[str, Any]] = []
     for trial in pruned:
-        ctx.progress(f"pruning audit: trial {trial.number} on all {len(ctx.dev_items)} dev items")
+        ctx.monitor.start(f"pruning audit: trial {trial.number}", len(ctx.dev_items), "every dev item")
         dev = asyncio.run(evaluate_dev(ctx.load_system(trial.user_attrs[SYSTEM_ATTR]), ctx.dev_items, ctx.scorer,
                                        batch_size=len(ctx.dev_items), concurrency=ctx.spec.search.concurrency,
-                                       prices=ctx.prices))
+                                       prices=ctx.prices, on_item=ctx.monitor.outcome))
         partial = summary_of(trial)
         rows.append({"trial": trial.number, "pruned_after": partial.get("items"), "partial_score": partial.get("score"),
                      "full_score": dev.score})

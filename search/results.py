@@ -31,7 +31,7 @@ from archon.search.rundir import RunDir
 from archon.search.runner import SearchOutcome
 from archon.search.space import build_system
 from archon.search.study import stored_spec
-from archon.search.trial_attrs import SYSTEM_ATTR, is_infeasible, summary_of
+from archon.search.trial_attrs import BEST_SYSTEM_ATTR, SYSTEM_ATTR, is_infeasible, summary_of
 
 SUMMARY_FILE = "summary.json"
 REPORT_FILE = "report.md"
@@ -56,6 +56,7 @@ def summarize(outcome: SearchOutcome, *, final: bool = True, plots: bool = True,
                    f"{best.values[0]:.3f} on {summary_of(best).get('items', '?')} items.\n"
                    "Run it: archon run THIS_FILE \"your question\"")
         write_system(system, rundir.best_system, comment)
+        _name_best_on_study(study, rundir.best_system, best.number, describe(system))
         summary["best"] = {"trial": best.number, "values": best.values, "architecture": describe(system),
                            "summary": summary_of(best), "path": str(rundir.best_system)}
         front = pareto_trials(study)
@@ -84,6 +85,17 @@ def _export_front(study: optuna.Study, trial: optuna.trial.FrozenTrial, rundir: 
     path = write_system(system, rundir.pareto / f"trial_{trial.number}.yaml",
                         f"Pareto-optimal architecture of search {name!r} (trial {trial.number}).")
     return {"trial": trial.number, "values": trial.values, "architecture": describe(system), "path": str(path)}
+
+
+def _name_best_on_study(study: optuna.Study, path: Path, number: int, sketch: str) -> None:
+    """Where the best system is, on the study: an attribute, and optuna-dashboard's note when it is here."""
+    study.set_user_attr(BEST_SYSTEM_ATTR, str(path.resolve()))
+    try:
+        from optuna_dashboard import save_note
+    except ImportError:
+        return
+    save_note(study, f"**Best architecture** (trial {number}): {sketch}\n\nExported to `{path.resolve()}`: "
+              "run it with `archon run FILE \"question\"` or `archon.load(FILE)`.")
 
 
 def read_summary(run_dir: Path) -> dict[str, Any] | None:

@@ -36,6 +36,7 @@ from archon.search.budget import Budget, model_prices
 from archon.search.context import SearchContext
 from archon.search.loading import load_search_spec
 from archon.search.loop import Say, optimize
+from archon.search.monitor import SearchMonitor
 from archon.search.power_ranking import PowerRanking, power_ranking
 from archon.search.recovery import recover_stale_trials
 from archon.search.rundir import RunDir
@@ -73,14 +74,14 @@ def run_search(
     client: ModelClient | None = None,
     sandbox: CodeRunner | None = None,
     say: Say | None = None,
-    progress: Say | None = None,
+    monitor: SearchMonitor | None = None,
 ) -> SearchOutcome:
     """Run (or resume) a search; the final summary is ``archon.search.summarize(outcome)``.
 
     ``benchmark`` replaces the one the definition names (for benchmarks built in
     Python); ``client`` and ``sandbox`` replace the run directory's client (with its response
     cache) and its store of sandbox runs. ``say`` gets a line per event worth keeping (a
-    finished trial); ``progress`` transient updates.
+    finished trial); ``monitor`` follows the search step by step (for a live view).
     """
     say = say or (lambda _message: None)
     spec, source_name, base = load_search_spec(source)
@@ -113,8 +114,13 @@ def run_search(
         client = make_client(spec.runtime, spec.aliases().values(), rundir.cache)
     if sandbox is None:
         sandbox = CachedSandbox(ExecutionStore(rundir.executions))
-    ctx = SearchContext(spec, source_name, bench, items, client, budget, prices, rundir.path,
-                        progress=progress or (lambda _message: None), sandbox=sandbox)
+    if monitor is None:
+        monitor = SearchMonitor()
+    monitor.client, monitor.dev_items = client, len(items)
+    monitor.n_trials, monitor.timeout_s, monitor.max_usd_per_query = settings.n_trials, settings.timeout_s, \
+        spec.budget.max_usd
+    ctx = SearchContext(spec, source_name, bench, items, client, budget, prices, rundir.path, monitor=monitor,
+                        sandbox=sandbox)
     start_calls = client.counters["provider_calls"]
     ranking = power_ranking(study, ctx, on_model=lambda alias, s: say(
         f"power ranking: {alias:<12} score {s['score']:.3f} on {s['items']} dev items"))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import warnings
 from typing import Any
 
 import optuna
@@ -52,6 +53,11 @@ def open_study(
         study.set_user_attr(SECTIONS_ATTR, sections)
         study.set_user_attr(SPEC_ATTR, spec.model_dump(mode="json"))
         study.set_user_attr(STUDY_FINGERPRINT_ATTR, fingerprint)
+    if study.metric_names is None:  # optuna-dashboard's axis titles ("dev score", not "Objective 0")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            study.set_metric_names([f"dev {name} (per query)" if name != "score" else "dev score"
+                                    for name in spec.objectives])
     return study, created
 
 

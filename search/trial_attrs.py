@@ -13,6 +13,7 @@ from optuna.trial import FrozenTrial, TrialState
 
 # On trials
 SYSTEM_ATTR = "archon:system"  # the architecture's system dict, as run
+SKETCH_ATTR = "archon:sketch"  # the architecture in one line (what the leaderboard prints)
 FINGERPRINT_ATTR = "archon:fingerprint"  # System.fingerprint(): same value, same system
 ESTIMATE_ATTR = "archon:estimate"  # the static cost estimate and budget check
 INFEASIBLE_ATTR = "archon:infeasible"  # why the architecture is over budget (it never ran)
@@ -30,6 +31,7 @@ SPEC_ATTR = "archon:spec"
 RANKING_ATTR = "archon:power_ranking"
 GRID_ATTR = "archon:grid_enqueued"
 WARM_START_ATTR = "archon:warm_start"
+BEST_SYSTEM_ATTR = "archon:best_system"  # where the exported best architecture is
 
 
 def is_infeasible(trial: FrozenTrial) -> bool:

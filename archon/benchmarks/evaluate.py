@@ -85,7 +85,8 @@ async def evaluate(
 
     fresh: dict[str, ItemResult] = {}
     semaphore = asyncio.Semaphore(concurrency)
-    bar = _Progress(progress, f"{benchmark.name} · {_system_name(system)}", len(items), list(kept.values()))
+    bar = _Progress(progress, f"{benchmark.name} · {_system_name(system)}", len(items), list(kept.values()),
+                    client=getattr(system, "client", None))
     with store.open_for_append() as handle, bar:
 
         async def one(item: Item) -> None:
@@ -153,43 +154,49 @@ def _system_name(system: EvaluatedSystem) -> str:
 
 
 class _Progress:
-    """A rich progress bar (on stderr) with the running score; silent when disabled."""
+    """Items done, the running score, failures, calls and time left, on stderr while the eval
+    runs (redrawn in place on a terminal, a plain line every 30 s in a log); silent when disabled."""
 
-    def __init__(self, enabled: bool, title: str, total: int, done: list[ItemResult]) -> None:
+    def __init__(self, enabled: bool, title: str, total: int, done: list[ItemResult], client: Any = None) -> None:
         self.title = title
+        self.total = total
+        self.resumed = len(done)
         self.scores = [r.score for r in done if r.score is not None]
         self.failures = sum(1 for r in done if r.failed)
-        self._bar: Any = None
+        self.client = client
+        self.started = time.monotonic()
+        self.added = 0  # items finished in this run (the ETA's rate)
+        self._view: Any = None
         if enabled:
             from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-            self._bar = Progress(
-                TextColumn("{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                console=Console(stderr=True),
-                transient=True,
-            )
-            self._task = self._bar.add_task(self._describe(), total=total, completed=len(done))
+            from archon.runtime.progress import StatusView
 
-    def _describe(self) -> str:
+            self._view = StatusView(self.lines, console=Console(stderr=True))
+
+    def lines(self) -> list[str]:
+        from archon.runtime.progress import duration
+
+        done = self.resumed + self.added
         mean = f"{sum(self.scores) / len(self.scores):.3f}" if self.scores else "-"
-        return f"{self.title}  score {mean}  failures {self.failures}"
+        elapsed = time.monotonic() - self.started
+        eta = elapsed / self.added * (self.total - done) if self.added else None
+        counters = getattr(self.client, "counters", None) or {}
+        return [f"{self.title}: {done}/{self.total} items, score {mean}, failures {self.failures}",
+                f"calls {counters.get('provider_calls', 0)}, cache hits {counters.get('cache_hits', 0)}; "
+                f"elapsed {duration(elapsed)}" + (f", about {duration(eta)} left" if eta is not None else "")]
 
     def add(self, result: ItemResult) -> None:
         if result.score is not None:
             self.scores.append(result.score)
         self.failures += result.failed
-        if self._bar is not None:
-            self._bar.update(self._task, advance=1, description=self._describe())
+        self.added += 1
 
     def __enter__(self) -> _Progress:
-        if self._bar is not None:
-            self._bar.start()
+        if self._view is not None:
+            self._view.__enter__()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._bar is not None:
-            self._bar.stop()
+        if self._view is not None:
+            self._view.__exit__(None, None, None)

@@ -14,7 +14,8 @@ import sys
 from collections.abc import Sequence
 
 # Order is the order shown in --help.
-COMMANDS = ("run", "validate", "show", "schema", "models", "eval", "search", "report", "record", "replay", "serve")
+COMMANDS = ("run", "validate", "show", "schema", "models", "eval", "search", "report", "dashboard", "record",
+            "replay", "serve")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -22,6 +22,7 @@ def register(sub: Any) -> None:
     p.add_argument("--out", type=Path, metavar="FILE",
                    help="where --export-trial writes (default RUN_DIR/trial_N.yaml)")
     p.add_argument("--top", type=int, default=10, metavar="N", help="leaderboard rows (default 10)")
+    p.add_argument("--html", type=Path, metavar="FILE", help="write one self-contained HTML page of the results")
     p.set_defaults(func=run)
 
 
@@ -40,6 +41,12 @@ def run(args: argparse.Namespace) -> int:
         path = write_system(system, args.out or opened.rundir.path / f"trial_{args.export_trial}.yaml",
                             f"Trial {args.export_trial} of search {name!r}, rebuilt from its parameters.")
         out.print(f"wrote {path}")
+        return 0
+    if args.html is not None:
+        from archon.search.html_report import html_report
+
+        args.html.write_text(html_report(opened, top=args.top), encoding="utf-8")
+        out.print(f"wrote {args.html} ({args.html.stat().st_size / 1e6:.1f} MB, self-contained)")
         return 0
     from archon.search.leaderboard import build_leaderboard
 

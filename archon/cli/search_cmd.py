@@ -52,41 +52,30 @@ def run(args: argparse.Namespace) -> int:
 
     optuna.logging.set_verbosity(logging.WARNING)  # one line per trial of our own instead
 
-    from rich.markup import escape
+    from archon.runtime.progress import StatusView
+    from archon.search.monitor import SearchMonitor, status_lines
 
     err = console(stderr=True)
     worker = args.worker_index > 0
-    # A status line that updates in place (on a terminal) while slow models work.
-    status = err.status("starting", spinner="dots") if err.is_terminal else None
-
-    def say(message: str) -> None:
-        err.print(escape(message))
-
-    def progress(message: str) -> None:
-        if status is not None:
-            status.update(escape(message))
-
-    if status is not None:
-        status.start()
+    monitor = SearchMonitor()
     import time
 
     started, started_at = time.perf_counter(), time.strftime("%Y-%m-%dT%H:%M:%S%z")
-    try:
+    # Live status while slow models work: redrawn in place on a terminal, a plain line every
+    # 30 s in a pipe or CI log (so a long trial is never a silent minute).
+    with StatusView(lambda: status_lines(monitor.status()), console=err) as view:
         outcome = run_search(
             args.definition, storage=args.storage, study_name=args.study, n_trials=args.n_trials,
             timeout_s=args.timeout, run_dir=args.run_dir, workers=args.workers, worker_index=args.worker_index,
-            say=say, progress=progress,
+            say=view.print, monitor=monitor,
         )
-    finally:
-        if status is not None:
-            status.stop()
     if worker:
-        say(f"worker {args.worker_index} done")
+        err.print(f"worker {args.worker_index} done")
         return 0
     from archon.search.leaderboard import build_leaderboard
     from archon.search.results import summarize
 
-    say("summarizing: leaderboard, export, plots" + ("" if args.no_final else ", held-out test evaluation"))
+    err.print("summarizing: leaderboard, export, plots" + ("" if args.no_final else ", held-out test evaluation"))
     summary = summarize(outcome, final=not args.no_final, progress=err.is_terminal)
     from archon.search.rundir import RunDir
     from archon.search.trial_attrs import is_evaluated

@@ -115,9 +115,10 @@ class LocalEngine:
         self._batchers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Batcher] = (
             weakref.WeakKeyDictionary()
         )
-        #: llama.cpp requests made, and completions they returned (more when samples were grouped)
+        #: llama.cpp requests made, completions they returned (more when samples were grouped), tokens decoded
         self.requests = 0
         self.completions = 0
+        self.tokens = 0
 
     @property
     def loaded(self) -> bool:
@@ -239,7 +240,9 @@ class LocalEngine:
             raise ModelCallError(self.model, _describe_error(stream.error))
         if stream.stopped:
             raise ModelCallError(self.model, "cancelled")
-        return stream.generations()
+        generations = stream.generations()
+        self.tokens += sum(g.completion_tokens for g in generations)
+        return generations
 
     def _ensure_server(self) -> Any:
         with self._lock:
@@ -537,6 +540,12 @@ def get_engine(name: str) -> LocalEngine:
                 raise ModelNotAvailableError(info.model_string, f"run: archon models pull {info.name}")
             engine = _engines[path] = LocalEngine(info, path, EngineConfig.from_env(info))
         return engine
+
+
+def decoded_tokens() -> int:
+    """Completion tokens every engine of this process has decoded so far (for tokens/s)."""
+    with _engines_lock:
+        return sum(engine.tokens for engine in _engines.values())
 
 
 def close_all() -> None:

@@ -1,0 +1,36 @@
+"""What `archon search` shows while it runs: the monitor's status, and plain lines in a pipe."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from archon.search.monitor import SearchMonitor, status_lines
+from tests.search.search_helpers import SearchFactory
+
+
+def test_monitor_lines_name_the_trial_the_best_and_the_usage() -> None:
+    monitor = SearchMonitor(n_trials=10, timeout_s=None, max_usd_per_query=0.01, dev_items=5)
+    monitor.start("trial 3", 5, "greedy a + 4×b → vote")
+    monitor.item(1.0, usd=0.002)
+    monitor.item(0.0, usd=0.002)
+    text = "\n".join(status_lines(monitor.status()))
+    assert "trials: 0/10 evaluated" in text
+    assert "trial 3: 2/5 items, score so far 0.500  greedy a + 4×b → vote" in text
+    assert "spent $0.0040 (remaining trials up to $0.5000)" in text
+
+
+def test_archon_search_in_a_pipe_prints_status_lines_without_control_characters(
+        make_search: SearchFactory, tmp_path: Path) -> None:
+    path = make_search(search={"n_trials": 3})
+    env = {**os.environ, "ARCHON_STATUS_INTERVAL_S": "0.2"}
+    archon = str(Path(sys.executable).with_name("archon"))
+    done = subprocess.run([archon, "search", str(path), "--run-dir", str(tmp_path / "run"), "--no-final"],
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    status = [line for line in done.stderr.splitlines() if line.startswith("status: ")]
+    assert status, done.stderr
+    assert any("trials: " in line and "calls " in line for line in status)
+    assert "\x1b" not in done.stderr and "\r" not in done.stderr
