@@ -101,6 +101,11 @@ class NodeFailedError(ArchonError):
         return f"node {self.node!r} produced no candidates: {shown}"
 
 
+class ContextMissingError(ArchonError):
+    """A technique needs part of the query's item context (its choices, its category) that the
+    query came without, or that does not match the query."""
+
+
 def suggest(name: str, choices: Iterable[str]) -> str:
     """'Did you mean ...?' followed by the full list of valid choices."""
     import difflib

@@ -20,15 +20,15 @@ from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from archon.models.types import Completion, Message, Reply
 from archon.sandbox.unit_tests import CodeRunner
 
-__all__ = ["Call", "Candidate", "GraphView", "NodeContext", "NodeInputs", "NodeOutput", "NodeSpec", "Reply",
-           "SamplingSpec", "SingleModelSpec", "Technique", "numbered"]
+__all__ = ["Branch", "Call", "Candidate", "GraphView", "ItemContext", "NodeContext", "NodeInputs", "NodeOutput",
+           "NodeSpec", "Reply", "SamplingSpec", "SingleModelSpec", "Technique", "numbered"]
 
 NODE_ID_PATTERN = r"^[A-Za-z_][A-Za-z0-9_\-]*$"
 
@@ -58,6 +58,55 @@ class SingleModelSpec(SamplingSpec):
     """A node whose technique makes its calls with one model."""
 
     model: str = Field(min_length=1, description="A model alias from `models:` or a litellm model string.")
+
+
+class ItemContext(BaseModel):
+    """What a query may carry besides its text: the structure of the item it comes from.
+
+    ``archon eval`` and ``archon search`` pass it from the benchmark item; in Python,
+    ``system.run(query, context={...})``; through ``archon serve``, the request's
+    ``archon.context``. Techniques that need a part of it (choice shuffling needs the choices,
+    routing the category) fail with a clear error when a query comes without it.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    choices: list[str] | None = Field(
+        default=None, min_length=2, description="The options of a multiple-choice item, in the order the "
+        "query lists them (as lines 'A. option').")
+    labels: str | None = Field(default=None, description="The options' letters (default A, B, C...).")
+    category: str | None = Field(default=None, description="The item's category (the MMLU subject, or a "
+                                 "custom benchmark's category field), for routing.")
+    answer_format: Literal["choice", "number", "math", "code", "text"] | None = Field(
+        default=None, description="The kind of answer the benchmark scores.")
+
+    def option_labels(self) -> str:
+        """The letters of the choices (the given labels, else A, B, C...)."""
+        return self.labels or "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[: len(self.choices or ())]
+
+
+NO_CONTEXT = ItemContext()
+
+
+class Branch(BaseModel):
+    """A sub-system a node runs: its nodes inline (using the system's `models:`), or a system file."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    nodes: list[dict[str, Any]] | None = Field(
+        default=None, min_length=1, description="The sub-system's nodes, as in a system's `nodes:`; they use "
+        "the system's model aliases.")
+    output: str | None = Field(default=None, description="Its output node (default: its one sink).")
+    file: str | None = Field(default=None, description="A system file (relative to this one) to run instead, "
+                             "with its own models.")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Branch:
+        if (self.nodes is None) == (self.file is None):
+            raise ValueError("give exactly one of `nodes` (inline) or `file` (a system file)")
+        if self.file is not None and self.output is not None:
+            raise ValueError("`output` applies to inline `nodes`; a system file names its own")
+        return self
 
 
 @dataclass(frozen=True)
@@ -111,6 +160,7 @@ class Call:
     sample_index: int = 0
     params: dict[str, Any] = field(default_factory=dict)  # overrides of the alias defaults
     reply: Reply = field(default_factory=Reply)
+    logprobs: bool = False  # also ask for the tokens' log-probabilities (Completion.logprobs)
 
 
 class NodeContext(Protocol):
@@ -118,6 +168,7 @@ class NodeContext(Protocol):
 
     node_id: str
     query: str
+    context: ItemContext  # empty (every field None) when the query came alone
 
     @property
     def sandbox(self) -> CodeRunner:
@@ -129,6 +180,9 @@ class NodeContext(Protocol):
     async def gather(self, calls: Sequence[Call], *, require_any: bool = True) -> list[Completion | None]:
         """Make calls concurrently; a failed call becomes None. If every call fails and
         ``require_any``, the node fails with the reasons."""
+
+    async def run_branch(self, name: str) -> NodeOutput:
+        """Run the node's sub-system ``name`` (``Technique.branches``) on the query; its output."""
 
 
 @dataclass(frozen=True)
@@ -224,6 +278,12 @@ class Technique(ABC):
     def check(self, view: GraphView) -> list[str]:
         """Rules about this node's place in the DAG; return problems as sentences."""
         return []
+
+    def branches(self) -> dict[str, Branch]:
+        """Sub-systems this node may run (``NodeContext.run_branch``), by name. The configuration
+        builds each into a graph of its own, validated with the system; the budget check prices
+        them all (the worst case); the node's own ``calls`` are those it makes itself."""
+        return {}
 
     @abstractmethod
     async def run(self, ctx: NodeContext, inputs: NodeInputs) -> NodeOutput:

@@ -26,6 +26,7 @@ from archon.layers.base import (
     Technique,
 )
 from archon.layers.registry import register
+from archon.models.types import Completion
 
 # Where a continued function is over: the fence closes, or top-level code starts using it.
 CODE_STOPS = ("\n```", "\nif __name__", "\nprint(", "\nassert ", "\n# Test", "\n# test", "\n# Example",
@@ -44,6 +45,9 @@ class GenerateSpec(SamplingSpec):
         description="code: start the answer with the query's last ```python block, so the model only "
         "continues that code (needs a provider that continues a trailing assistant message, e.g. local).",
     )
+    logprobs: bool = Field(
+        default=False, description="Ask for the tokens' log-probabilities: each candidate notes its mean "
+        "(`mean_logprob`), which a confidence-weighted vote reads. The calls are the same cached calls.")
 
 
 def code_prefix(query: str) -> str | None:
@@ -92,6 +96,10 @@ class Generate(Technique):
         return f"{self.spec.samples}×{models}" + (f" (T {temperature:g})" if temperature not in (None, 0.7) else "")
 
     async def run(self, ctx: NodeContext, inputs: NodeInputs) -> NodeOutput:
+        return await self.sample(ctx, self.spec.models)
+
+    async def sample(self, ctx: NodeContext, models: list[str]) -> NodeOutput:
+        """``samples`` candidates of each of ``models`` for the query (route reuses it)."""
         s = self.spec
         messages = [{"role": "user", "content": ctx.query}]
         if s.system_prompt:
@@ -103,14 +111,21 @@ class Generate(Technique):
             params["stop"] = list(CODE_STOPS)
         # The same model listed twice is two ensemble members: give each its own sample range.
         calls = [
-            Call(model, messages, sample_index=slot * s.samples + i, params=params)
-            for slot, model in enumerate(s.models)
+            Call(model, messages, sample_index=slot * s.samples + i, params=params, logprobs=s.logprobs)
+            for slot, model in enumerate(models)
             for i in range(s.samples)
         ]
         results = await ctx.gather(calls)
         candidates = tuple(
-            Candidate(continued(prefix, r.text) if prefix else r.text, origin=self.id, model=call.model)
+            Candidate(continued(prefix, r.text) if prefix else r.text, origin=self.id, model=call.model,
+                      notes=confidence_notes(r))
             for call, r in zip(calls, results, strict=True)
             if r is not None
         )
         return NodeOutput(self.id, candidates)
+
+
+def confidence_notes(completion: Completion) -> dict[str, float]:
+    """``mean_logprob`` of a sample that came with log-probabilities (for a confidence vote)."""
+    mean = completion.mean_logprob
+    return {} if mean is None else {"mean_logprob": round(mean, 6)}

@@ -3,17 +3,25 @@
 No model call. Candidates are grouped by their extracted answer; the largest group
 wins (ties go to the group seen first) and its candidates come first, then the
 others by group size. Candidates whose answer cannot be extracted vote for nothing.
+
+``weighting: confidence`` ("Bridging Internal Probability and Self-Consistency") weighs each
+candidate by its model's own probability of it, exp(mean token log-probability), so a group
+of confident samples beats a slightly larger group of unsure ones. It needs candidates that
+carry ``mean_logprob`` (``generate`` with ``logprobs: true``); where any lacks it (a provider
+that gives none, or answers cached without them) the vote is a plain one, and its notes say so.
 """
 
 from __future__ import annotations
 
+import math
 from collections import Counter
+from collections.abc import Sequence
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
 from archon.layers.answers import RENAMED, Extractor, extract_answer
-from archon.layers.base import NodeContext, NodeInputs, NodeOutput, NodeSpec, Technique
+from archon.layers.base import Candidate, NodeContext, NodeInputs, NodeOutput, NodeSpec, Technique
 from archon.layers.registry import register
 
 
@@ -22,6 +30,9 @@ class VoteSpec(NodeSpec):
     extractor: Extractor = Field(default="last_number", description="How to pull the answer out of a candidate.")
     pattern: str | None = Field(default=None, description="Regex for extractor 'regex' (group 1 is the answer).")
     top_k: int | None = Field(default=None, ge=1, description="Keep only the first k candidates after voting.")
+    weighting: Literal["plain", "confidence"] = Field(
+        default="plain", description="plain: one vote per candidate; confidence: each weighs exp(its mean "
+        "token log-probability) (needs generate's `logprobs: true`).")
 
     @field_validator("extractor", mode="before")
     @classmethod
@@ -54,25 +65,53 @@ class Vote(Technique):
     def candidates_per_call(self, n_inputs: int) -> int:
         return 0
 
+    def sketch(self) -> str:
+        return "confidence vote" if self.spec.weighting == "confidence" else "vote"
+
     async def run(self, ctx: NodeContext, inputs: NodeInputs) -> NodeOutput:
         candidates = inputs.candidates
         answers = [extract_answer(c.text, self.spec.extractor, self.spec.pattern) for c in candidates]
-        counts = Counter(a for a in answers if a is not None)
-        first_seen = {a: i for i, a in reversed(list(enumerate(answers)))}
-
-        def key(i: int) -> tuple[int, int, int]:
-            answer = answers[i]
-            if answer is None:
-                return (1, 0, i)
-            return (0, -counts[answer], first_seen[answer])
-
-        order = sorted(range(len(candidates)), key=key)
-        voted = tuple(
-            candidates[i].with_notes(answer=answers[i], votes=_votes(counts, answers[i]))
-            for i in order
-        )
+        weights, weighting = vote_weights(candidates, self.spec.weighting)
+        voted = majority_order(candidates, answers, weights)
+        voted = tuple(c.with_notes(weighting=weighting) for c in voted) if self.spec.weighting != "plain" else voted
         return NodeOutput(self.id, voted[: self.spec.top_k] if self.spec.top_k else voted)
 
 
-def _votes(counts: Counter[str], answer: str | None) -> int:
-    return counts[answer] if answer is not None else 0
+def vote_weights(candidates: Sequence[Candidate], weighting: str) -> tuple[list[float], str]:
+    """Each candidate's weight, and the weighting used ("plain (no log-probabilities)" when the
+    confidence weighting lacks what it needs)."""
+    if weighting == "confidence":
+        means = [c.notes.get("mean_logprob") for c in candidates]
+        if means and all(isinstance(m, (int, float)) for m in means):
+            return [math.exp(float(m)) for m in means if m is not None], "confidence"
+        return [1.0] * len(candidates), "plain (no log-probabilities)"
+    return [1.0] * len(candidates), "plain"
+
+
+def majority_order(candidates: Sequence[Candidate], answers: Sequence[str | None],
+                   weights: Sequence[float] | None = None) -> tuple[Candidate, ...]:
+    """The candidates by the (weighted) size of their answer's group, largest first, ties to the
+    group seen first; those without an answer last. Each notes its answer and its group's votes."""
+    weights = weights if weights is not None else [1.0] * len(candidates)
+    counts: Counter[str] = Counter(a for a in answers if a is not None)
+    mass: dict[str, float] = {}
+    for answer, weight in zip(answers, weights, strict=True):
+        if answer is not None:
+            mass[answer] = mass.get(answer, 0.0) + weight
+    first_seen = {a: i for i, a in reversed(list(enumerate(answers)))}
+
+    def key(i: int) -> tuple[int, float, int]:
+        answer = answers[i]
+        if answer is None:
+            return (1, 0.0, i)
+        return (0, -mass[answer], first_seen[answer])
+
+    weighted = any(w != 1.0 for w in weights)
+    voted = []
+    for i in sorted(range(len(candidates)), key=key):
+        answer = answers[i]
+        notes: dict[str, object] = {"answer": answer, "votes": counts[answer] if answer is not None else 0}
+        if weighted:
+            notes["weight"] = round(mass[answer], 6) if answer is not None else 0.0
+        voted.append(candidates[i].with_notes(**notes))
+    return tuple(voted)

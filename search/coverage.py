@@ -92,7 +92,7 @@ async def _score_candidates(ctx: SearchContext, best: dict[str, Any], items: Seq
 
     async def one(item: Item) -> tuple[str, dict[str, list[bool]]]:
         async with limit:
-            result = await system.arun(item.prompt)  # every call is in the cache by now
+            result = await system.arun(item.prompt, context=item.context)  # every call is in the cache by now
         outputs = {entry["node"]: [o["text"] for o in entry.get("outputs", ())] for entry in result.trace}
         verdicts: dict[str, list[bool]] = {}
         for node in (*fixed, *sampled):

@@ -165,7 +165,7 @@ async def run_item(system: System, scorer: Scorer, item: Item, prices: dict[str,
     if item.meta.get(ERROR_KEY):
         return ItemOutcome(item.id, None, str(item.meta[ERROR_KEY]), "record")
     try:
-        run = await system.arun(item.prompt)
+        run = await system.arun(item.prompt, context=item.context)
     except Exception as exc:  # ArchonError, or a technique's bug: this item scores 0, the trial goes on
         message = str(exc) if isinstance(exc, ArchonError) else f"{type(exc).__name__}: {exc}"
         return ItemOutcome(item.id, 0.0, message, "system")

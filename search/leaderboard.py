@@ -111,7 +111,12 @@ def describe(system: dict[str, Any]) -> str:
     for node in system.get("nodes") or []:
         try:
             cls = get_technique(str(node.get("type")))
-            sketch = cls(cls.Spec.model_validate(node)).sketch()
+            technique = cls(cls.Spec.model_validate(node))
+            sketch = technique.sketch()
+            branches = [f"{name}: {describe({'nodes': b.nodes}) if b.nodes else b.file}"
+                        for name, b in technique.branches().items()]
+            if branches:
+                sketch += f" [{'; '.join(branches)}]"
         except Exception:  # a stored system of an older archon: name its type rather than fail
             cls, sketch = None, str(node.get("type"))
         if cls is not None and cls.source:

@@ -73,7 +73,8 @@ class ArchitectureObjective:
 
     def _run(self, trial: optuna.Trial) -> float | tuple[float, ...]:
         ctx = self.ctx
-        data = build_system(trial, ctx.spec, self.ranking.order, name=f"{ctx.spec.name}-trial-{trial.number}")
+        data = build_system(trial, ctx.spec, self.ranking.order, name=f"{ctx.spec.name}-trial-{trial.number}",
+                            skills=self.ranking.skills())
         system = ctx.load_system(data)
         fingerprint = system.fingerprint()
         trial.set_user_attr(SYSTEM_ATTR, data)

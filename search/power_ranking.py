@@ -12,12 +12,13 @@ single-generator architecture (``generators.greedy``), so those calls are shared
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import optuna
 
+from archon.benchmarks.types import Item
 from archon.search.context import SearchContext
 from archon.search.evaluation import evaluate_dev
 from archon.search.space import greedy_node
@@ -37,6 +38,10 @@ class PowerRanking:
     @property
     def best(self) -> str:
         return self.order[0]
+
+    def skills(self) -> dict[str, dict[str, list[float]]]:
+        """alias -> category -> [score, dev items], where the dev items have categories."""
+        return {alias: dict(result.get("by_category") or {}) for alias, result in self.results.items()}
 
     def to_dict(self) -> dict[str, Any]:
         return {"order": list(self.order), "results": self.results, "temperature": self.temperature}
@@ -79,6 +84,8 @@ def power_ranking(
                                        batch_size=spec.search.batch_size, concurrency=spec.search.concurrency,
                                        prices=ctx.prices, on_item=ctx.monitor.outcome))
         results[alias] = dev.summary()
+        if by_category := _by_category(dev.scores_by_item(), ctx.dev_items):
+            results[alias]["by_category"] = by_category  # what `route` routes by
         if on_model is not None:
             on_model(alias, results[alias])
     position = {a: i for i, a in enumerate(spec.models)}
@@ -89,3 +96,13 @@ def power_ranking(
         return stored
     study.set_user_attr(RANKING_ATTR, ranking.to_dict())
     return ranking
+
+
+def _by_category(scores: dict[str, float], items: Sequence[Item]) -> dict[str, list[float]]:
+    """category -> [mean score, items scored] over the items that have a category."""
+    grouped: dict[str, list[float]] = {}
+    for item in items:
+        category = item.context.category if item.context is not None else None
+        if category is not None and item.id in scores:
+            grouped.setdefault(category, []).append(scores[item.id])
+    return {c: [sum(v) / len(v), float(len(v))] for c, v in sorted(grouped.items())}

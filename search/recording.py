@@ -77,7 +77,7 @@ def export_recording(run_dir: Path, out: Path) -> dict[str, Any]:
     trials = _trial_lines(out / "trials.jsonl")
     manifest = {
         "search": meta.get("source"), "study": meta.get("study"),
-        "commit": _git_commit(), "responses": n_responses, "executions": n_executions,
+        "commit": code_commit(), "responses": n_responses, "executions": n_executions,
         "trials": len(trials), "evaluated_trials": sum(1 for t in trials if _evaluated(t)),
         "sittings": meta.get("sittings", []),
         "live_wall_s": round(sum(s.get("wall_s", 0.0) for s in meta.get("sittings", [])), 1),
@@ -180,18 +180,23 @@ def _export_responses(path: Path, out: Path) -> int:
         return 0
     ResponseCache(path).flush()
     with sqlite3.connect(path) as conn:
-        rows = conn.execute(f"SELECT key, {', '.join(RESPONSE_FIELDS)} FROM responses ORDER BY key").fetchall()
+        rows = conn.execute(f"SELECT key, {', '.join(RESPONSE_FIELDS)}, logprobs FROM responses ORDER BY key"
+                            ).fetchall()
     with out.open("w", encoding="utf-8") as handle:
-        for key, *values in rows:
-            handle.write(json.dumps({"key": key, **dict(zip(RESPONSE_FIELDS, values, strict=True))},
-                                    ensure_ascii=False) + "\n")
+        for key, *values, logprobs in rows:
+            line = {"key": key, **dict(zip(RESPONSE_FIELDS, values, strict=True))}
+            if logprobs is not None:  # only where the call asked for them: most lines stay as they were
+                line["logprobs"] = json.loads(logprobs)
+            handle.write(json.dumps(line, ensure_ascii=False) + "\n")
     return len(rows)
 
 
 def import_responses(path: Path, cache: ResponseCache) -> int:
     count = 0
     for line in _lines(path):
-        cache.put(line["key"], Completion(**{k: line[k] for k in RESPONSE_FIELDS}))
+        logprobs = line.get("logprobs")
+        cache.put(line["key"], Completion(**{k: line[k] for k in RESPONSE_FIELDS},
+                                          logprobs=None if logprobs is None else tuple(logprobs)))
         count += 1
     cache.flush()
     return count
@@ -261,7 +266,8 @@ def _require(recording: Path) -> None:
                           "archon record RUN_DIR --out DIR")
 
 
-def _git_commit() -> str | None:
+def code_commit() -> str | None:
+    """The git commit of the archon code running (None outside a checkout)."""
     try:
         done = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10,
                               cwd=Path(__file__).resolve().parent)

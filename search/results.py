@@ -116,7 +116,7 @@ def rebuild_system(study: optuna.Study, number: int, name: str | None = None) ->
     ranking = stored_ranking(study)
     order = ranking.order if ranking else tuple(spec.models)
     system = build_system(optuna.trial.FixedTrial(trial.params), spec, order,
-                          name=name or f"{spec.name}-trial-{number}")
+                          name=name or f"{spec.name}-trial-{number}", skills=ranking.skills() if ranking else None)
     recorded = trial.user_attrs.get(SYSTEM_ATTR)
     if recorded is not None and system_key(recorded) != system_key(system):
         # Only a change to archon's space code between the search and now can cause this.

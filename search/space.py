@@ -10,10 +10,14 @@ Layout (the paper's linear stacks, written as a DAG):
     [greedy_<model> ...]           optionally each generator's greedy answer, first
     generate_<model> ...           one node per generator model, all reading the query
     [fusion layer 1 .. L-1]        [critique] -> [rank top_k] -> fuse (width fusers)
-    final block                    [verify | unit tests | example tests | vote] -> [critique] -> [rank]
-                                   -> [fuse x1]
+    final block                    [verify | unit tests | example tests | vote | confidence vote]
+                                   -> [critique] -> [rank] -> [fuse x1]
 
-With no fusion layer the final block ends with the ranker (top 1) or the stage.
+With no fusion layer the final block ends with the ranker (top 1) or the stage. The generate
+nodes may instead be choice_shuffle nodes (``shuffle_choices``) or one route node
+(``route``: each category to the model best at it in the power ranking). The
+``adaptive_vote`` stage is the whole architecture: the generators sampled until their vote is
+decided. A ``cascade`` wraps whatever was built as its escalation, behind a cheap model's vote.
 The dict is *canonical*: parts that cannot change the answer are left out (extra
 generators when nothing aggregates them, a ranker over one candidate...), so
 different parameters that mean the same system get the same fingerprint and are
@@ -24,7 +28,7 @@ evaluated once. One generate node per model keeps every model's sample indices a
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -54,14 +58,22 @@ class _Builder:
 
 
 def build_system(
-    trial: SuggestingTrial, spec: SearchSpec, ranking: Sequence[str], name: str | None = None
+    trial: SuggestingTrial, spec: SearchSpec, ranking: Sequence[str], name: str | None = None,
+    skills: Mapping[str, Mapping[str, Sequence[float]]] | None = None,
 ) -> dict[str, Any]:
     """The architecture the trial's parameters describe, as a system dict.
 
     ``ranking`` orders the models best first (the power ranking); ``select: ranked``
     takes its top K, and every list of choices follows it, so a model's position
-    means the same thing in every trial.
+    means the same thing in every trial. ``skills`` (``PowerRanking.skills()``: alias ->
+    category -> (score, items)) is what ``route`` routes by.
     """
+    built = _build(trial, spec, ranking, name, skills or {})
+    return _cascaded(trial, spec, ranking, built)
+
+
+def _build(trial: SuggestingTrial, spec: SearchSpec, ranking: Sequence[str], name: str | None,
+           skills: Mapping[str, Mapping[str, Sequence[float]]]) -> dict[str, Any]:
     space = spec.space
     order = [a for a in ranking if a in spec.models] + [a for a in spec.models if a not in ranking]
     generators = _generators(trial, spec, order)
@@ -77,24 +89,42 @@ def build_system(
     critique = _choice(trial, "critique", list(space.critique)) if rank or layers >= 1 else False
     uses_judge = critique or rank or stage in ("verify", "unit_test")
     judge = _choice(trial, "judge_model", _ordered(space.judge_models, order)) if uses_judge else None
+    route = _choice(trial, "route", space.generators.route) and len(generators) > 1
+    shuffle = _choice(trial, "shuffle_choices", space.generators.shuffle_choices) and not route
+    if stage == "adaptive_vote":
+        return _adaptive(trial, spec, generators, samples, temperature, name)
 
     b = _Builder()
     if layers == 0 and not rank and stage == "none":
         # Nothing aggregates: the answer is the first candidate of the first generator, alone.
+        if route:  # ... or of the model its category is routed to
+            routes = skill_routes(skills, generators, space.generators.route_min_items)
+            b.nodes.append(_routed(generators, routes, 1, 0.0 if greedy else temperature,
+                                   "greedy_route" if greedy else "route"))
+            return _system(spec, b, generators, name)
         if greedy:
             b.nodes.append(greedy_node(generators[0], space.generators.prefill))
             return _system(spec, b, [generators[0]], name)
         generators, samples = generators[:1], 1
-    gen_ids = node_ids([f"generate_{a}" for a in generators])
-    firsts = [greedy_node(a, space.generators.prefill) for a in generators] if greedy else []
-    b.nodes.extend(firsts)
-    for node_id, alias in zip(gen_ids, generators, strict=True):
-        node: dict[str, Any] = {"id": node_id, "type": "generate", "models": [alias], "samples": samples,
-                                "temperature": temperature}
-        if space.generators.prefill:
-            node["prefill"] = space.generators.prefill
-        b.nodes.append(node)
-    b.prev, b.count = [n["id"] for n in firsts] + list(gen_ids), len(generators) * (samples + bool(greedy))
+    confident = stage == "confidence_vote"  # its vote weighs candidates by their log-probabilities
+    if route:
+        routes = skill_routes(skills, generators, space.generators.route_min_items)
+        firsts = [_routed(generators, routes, 1, 0.0, "greedy_route")] if greedy else []
+        b.nodes.extend([*firsts, _routed(generators, routes, samples, temperature, "route")])
+        b.prev, b.count = [n["id"] for n in b.nodes], samples + bool(greedy)
+    else:
+        gen_ids = node_ids([f"generate_{a}" for a in generators])
+        firsts = [greedy_node(a, space.generators.prefill, logprobs=confident) for a in generators] if greedy else []
+        b.nodes.extend(firsts)
+        for node_id, alias in zip(gen_ids, generators, strict=True):
+            node: dict[str, Any] = {"id": node_id, "type": "choice_shuffle" if shuffle else "generate",
+                                    "models": [alias], "samples": samples, "temperature": temperature}
+            if space.generators.prefill and not shuffle:
+                node["prefill"] = space.generators.prefill
+            if confident:
+                node["logprobs"] = True
+            b.nodes.append(node)
+        b.prev, b.count = [n["id"] for n in firsts] + list(gen_ids), len(generators) * (samples + bool(greedy))
 
     for layer in range(1, layers + 1):
         last = layer == layers
@@ -114,13 +144,80 @@ def build_system(
     return _system(spec, b, used, name)
 
 
-def greedy_node(alias: str, prefill: str | None) -> dict[str, Any]:
+def greedy_node(alias: str, prefill: str | None, *, logprobs: bool = False) -> dict[str, Any]:
     """One greedy answer (temperature 0) of ``alias``: the model alone, as the baseline runs it."""
     node: dict[str, Any] = {"id": node_ids([f"greedy_{alias}"])[0], "type": "generate", "models": [alias],
                             "samples": 1, "temperature": 0.0}
     if prefill:
         node["prefill"] = prefill
+    if logprobs:
+        node["logprobs"] = True
     return node
+
+
+def skill_routes(skills: Mapping[str, Mapping[str, Sequence[float]]], models: Sequence[str],
+                 min_items: int) -> dict[str, str]:
+    """Category -> the model (of ``models``, best first) that scored best on its dev items, for
+    categories with at least ``min_items`` of them; ties go to the better-ranked model. Only
+    categories where that is not already the default (``models[0]``) are listed."""
+    categories = sorted({c for m in models for c in skills.get(m, {})})
+    routes: dict[str, str] = {}
+    for category in categories:
+        scored = [(skills[m][category][0], -i, m) for i, m in enumerate(models)
+                  if category in skills.get(m, {}) and skills[m][category][1] >= min_items]
+        if scored:
+            best = max(scored)[2]
+            if best != models[0]:
+                routes[category] = best
+    return routes
+
+
+def _routed(models: list[str], routes: dict[str, str], samples: int, temperature: float,
+            node_id: str) -> dict[str, Any]:
+    return {"id": node_id, "type": "route", "models": list(models), "routes": routes, "default": models[0],
+            "samples": samples, "temperature": temperature}
+
+
+def _adaptive(trial: SuggestingTrial, spec: SearchSpec, generators: list[str], samples: int, temperature: float,
+              name: str | None) -> dict[str, Any]:
+    """The adaptive_vote stage: the generators sampled in rounds until their vote is decided."""
+    adaptive = spec.space.adaptive
+    confidence = _choice(trial, "adaptive_confidence", adaptive.confidence)
+    node: dict[str, Any] = {"id": "adaptive_vote", "type": "adaptive_vote", "models": list(generators),
+                            "max_samples": samples, "min_samples": min(adaptive.min_samples, samples),
+                            "step": adaptive.step, "confidence": confidence, "temperature": temperature}
+    if spec.space.vote_extractor:
+        node["extractor"] = spec.space.vote_extractor
+    b = _Builder(nodes=[node])
+    return _system(spec, b, list(generators), name)
+
+
+def _cascaded(trial: SuggestingTrial, spec: SearchSpec, ranking: Sequence[str],
+              built: dict[str, Any]) -> dict[str, Any]:
+    """``built`` as the escalation of a cascade, behind a cheap model's samples, if the trial says so."""
+    cascade = spec.space.cascade
+    if not _choice(trial, "cascade", cascade.use):
+        return built
+    order = [a for a in ranking if a in spec.models] + [a for a in spec.models if a not in ranking]
+    cheap = _choice(trial, "cascade_model", list(reversed(_ordered(cascade.models, order))))  # cheapest first
+    samples = _int(trial, "cascade_samples", cascade.samples)
+    agreement = _choice(trial, "cascade_agreement", cascade.agreement)
+    space = spec.space
+    first = _Builder()
+    first.add("draft", "generate", samples, models=[cheap], samples=samples,
+              temperature=space.generators.temperatures[0], **({"prefill": space.generators.prefill}
+                                                                 if space.generators.prefill else {}))
+    first.nodes[0].pop("inputs")
+    checks = [n["type"] for n in built["nodes"]]
+    stage = next((s for s, t in (("example_tests", "example_tests"), ("verify", "verify"),
+                                  ("unit_test", "unit_test_generate")) if t in checks), "vote")
+    _stage(first, stage if cascade.when != "disagree" else "vote", cheap, space)
+    extractor = {"extractor": space.vote_extractor} if space.vote_extractor else {}
+    node = {"id": "cascade", "type": "cascade", "when": cascade.when, "agreement": agreement, **extractor,
+            "cheap": {"nodes": first.nodes}, "escalate": {"nodes": built["nodes"], "output": built["output"]}}
+    aliases = spec.aliases()
+    models = {cheap: aliases[cheap].model_dump(exclude_defaults=True), **built["models"]}
+    return {**built, "models": models, "nodes": [node], "output": "cascade"}
 
 
 def _system(spec: SearchSpec, b: _Builder, used: list[str], name: str | None) -> dict[str, Any]:
@@ -146,8 +243,10 @@ def _stage(b: _Builder, stage: str, judge: str | None, space: SpaceSpec) -> None
     timeout = {"timeout_s": space.test_timeout_s} if space.test_timeout_s else {}
     if stage == "verify":
         b.add("verify", "verify", b.count, model=judge)
-    elif stage == "vote":
-        b.add("vote", "vote", b.count, **({"extractor": space.vote_extractor} if space.vote_extractor else {}))
+    elif stage in ("vote", "confidence_vote"):
+        weighting = {"weighting": "confidence"} if stage == "confidence_vote" else {}
+        b.add("vote", "vote", b.count, **({"extractor": space.vote_extractor} if space.vote_extractor else {}),
+              **weighting)
     elif stage == "unit_test":
         mode = space.unit_test_mode
         style = space.unit_test_style or ("code" if mode == "execute" else "natural")

@@ -15,7 +15,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from archon.config.spec import ModelConfig, RuntimeConfig
 
-Stage = Literal["none", "verify", "unit_test", "example_tests", "vote"]
+Stage = Literal["none", "verify", "unit_test", "example_tests", "vote", "confidence_vote", "adaptive_vote"]
 #: Known-good architectures a search can start from (search.warm_start), by name.
 Preset = Literal["best_of_n_vote", "example_tests", "unit_tests", "moa", "general", "rank"]
 Objective = Literal["score", "cost_usd", "calls", "tokens", "latency_s"]
@@ -104,6 +104,18 @@ class GeneratorSpace(Strict):
     prefill: Literal["code"] | None = Field(
         default=None, description="The generate nodes' `prefill` (code: continue the query's code block)."
     )
+    shuffle_choices: list[bool] = Field(
+        default=[False], min_length=1,
+        description="Sample multiple-choice items with their options shuffled per sample (choice_shuffle "
+        "nodes instead of generate; Medprompt's choice-shuffle ensemble).",
+    )
+    route: list[bool] = Field(
+        default=[False], min_length=1,
+        description="One route node over the generator models instead of one generate node each: each "
+        "category (MMLU subject, a custom benchmark's category) goes to the model best at it on dev.",
+    )
+    route_min_items: int = Field(
+        default=3, ge=1, description="Dev items of a category the power ranking must have scored to route it.")
 
     @model_validator(mode="after")
     def _count_only_when_ranked(self) -> GeneratorSpace:
@@ -124,6 +136,29 @@ class FusionSpace(Strict):
     width_step: int = Field(default=1, ge=1)
     models: list[str] | None = Field(default=None, min_length=1, description="Fuser aliases (default: all).")
 
+
+
+class AdaptiveSpace(Strict):
+    """The ``adaptive_vote`` final stage: sample until the vote is decided, at most ``samples``."""
+
+    confidence: list[Annotated[float, Field(gt=0.5, lt=1)]] = Field(
+        default=[0.95], min_length=1, description="Stopping confidences to choose from.")
+    min_samples: int = Field(default=2, ge=1, description="Samples per model before the first check.")
+    step: int = Field(default=1, ge=1, description="Samples per model added each round.")
+
+
+class CascadeSpace(Strict):
+    """A cascade around the architecture: a cheap model's vote first, the architecture only when
+    that vote is in doubt."""
+
+    use: list[bool] = Field(default=[False], min_length=1, description="Whether to wrap the architecture.")
+    models: list[str] | None = Field(default=None, min_length=1,
+                                     description="The cheap model's aliases to choose from (default: all).")
+    samples: IntRange = Field(default=[3, 3], description="Samples of the cheap model.")
+    agreement: list[Annotated[float, Field(gt=0, le=1)]] = Field(
+        default=[0.6], min_length=1, description="Agreement thresholds to choose from.")
+    when: Literal["disagree", "rejected", "either"] = Field(
+        default="disagree", description="When to escalate (see the cascade technique).")
 
 
 class SpaceSpec(Strict):
@@ -148,6 +183,8 @@ class SpaceSpec(Strict):
     test_timeout_s: float | None = Field(
         default=None, gt=0, description="Per-test timeout of executed tests (unit_test_evaluate's timeout_s)."
     )
+    adaptive: AdaptiveSpace = Field(default_factory=AdaptiveSpace)
+    cascade: CascadeSpace = Field(default_factory=CascadeSpace)
 
 
     @model_validator(mode="after")

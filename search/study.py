@@ -27,11 +27,30 @@ def section_fingerprints(spec: SearchSpec, benchmark_fingerprint: str) -> dict[s
     sections: dict[str, Any] = {
         "benchmark": {**bench, "data": benchmark_fingerprint},
         "models": {a: c.model_dump() for a, c in spec.aliases().items()},
-        "space": spec.space.model_dump(),
+        "space": space_identity(spec),
         "budget": spec.budget.model_dump(),
         "objectives": spec.objectives,
     }
     return {name: _hash(value) for name, value in sections.items()}
+
+
+#: Space knobs added after studies were first recorded. Their defaults change no architecture,
+#: so at their default they are left out of the fingerprint: a study recorded before them resumes.
+ADDED_KNOBS: dict[str, tuple[str, ...]] = {"generators": ("shuffle_choices", "route", "route_min_items"),
+                                           "": ("adaptive", "cascade")}
+
+
+def space_identity(spec: SearchSpec) -> dict[str, Any]:
+    """The space as fingerprinted: every knob, except added ones still at their defaults."""
+    space = spec.space
+    data = space.model_dump()
+    defaults = type(space)().model_dump()
+    for section, names in ADDED_KNOBS.items():
+        mine, theirs = (data, defaults) if not section else (data[section], defaults[section])
+        for name in names:
+            if mine.get(name) == theirs.get(name):
+                mine.pop(name, None)
+    return data
 
 
 def open_study(

@@ -22,8 +22,12 @@ from typing import Any
 
 from archon.benchmarks.splits import split, take
 from archon.benchmarks.types import Item, Scorer
+from archon.layers.base import ItemContext
 
 ERROR_KEY = "load_error"  # Item.meta key of a record that could not be loaded
+#: The answer format (ItemContext.answer_format) of each built-in scorer, by the scorer's name.
+ANSWER_FORMATS = {"choice": "choice", "numeric": "number", "math": "math", "code-tests": "code", "exact": "text",
+                  "regex": "text", "judge": "text", "ifeval": "text"}
 
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
@@ -39,6 +43,8 @@ class Benchmark:
     #: Anything else that changes results (data file hash, scorer options, judge model):
     #: part of the fingerprint, so results of a different configuration are never reused.
     identity: Mapping[str, Any] = field(default_factory=dict)
+    #: The kind of answer scored (ItemContext.answer_format): choice, number, math, code or text.
+    answer_format: str | None = None
     _items: list[Item] | None = field(default=None, init=False, repr=False)
     _scorer: Scorer | None = field(default=None, init=False, repr=False)
 
@@ -63,7 +69,23 @@ class Benchmark:
         except KeyError as exc:
             message = f"the prompt template uses {{{exc.args[0]}}}, which this record does not have"
             return replace(item, meta={**item.meta, ERROR_KEY: message})
-        return replace(item, prompt=prompt)
+        return replace(item, prompt=prompt, context=self.context_of(item))
+
+    def context_of(self, item: Item) -> ItemContext:
+        """What techniques may know of an item besides its prompt: its choices and their letters,
+        its category (``category``, or MMLU's ``subject``) and the benchmark's answer format."""
+        meta = item.meta
+        found = meta.get("choices")
+        choices = found if isinstance(found, list) and len(found) >= 2 and all(isinstance(c, str) for c in found) \
+            else None
+        category = meta.get("category", meta.get("subject"))
+        letters = meta.get("letters")
+        return ItemContext(
+            choices=choices,
+            labels=letters if choices and isinstance(letters, str) and len(letters) == len(choices) else None,
+            category=None if category is None else str(category),
+            answer_format=self.answer_format,  # type: ignore[arg-type]
+        )
 
     @property
     def scorer(self) -> Scorer:

@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from archon.benchmarks.benchmark import Benchmark
+from archon.benchmarks.benchmark import ANSWER_FORMATS, Benchmark
 from archon.benchmarks.records import RECORD_SUFFIXES, read_records, records_to_items
 from archon.benchmarks.scorers import build_scorer, import_object
 from archon.benchmarks.types import Item, Scorer
@@ -43,6 +43,10 @@ class FieldMap(_Strict):
     answer: str | None = Field(
         default="answer", description="Field holding what the scorer compares with; null if it needs none."
     )
+    choices: str | None = Field(
+        default=None, description="Field holding the options of a multiple-choice item (a list of texts): the "
+        "prompt then lists them as 'A. option' lines and the answer (letter, index or text) becomes a letter.")
+    category: str | None = Field(default=None, description="Field holding the item's category (for routing).")
 
 
 class CustomBenchmarkSpec(_Strict):
@@ -96,6 +100,7 @@ def load_custom_benchmark(path: Path, *, judge_model: str | None = None) -> Benc
         description=spec.description,
         dev_fraction=spec.dev_fraction,
         identity=identity,
+        answer_format=ANSWER_FORMATS.get(spec.scorer),
     )
 
 
@@ -156,6 +161,8 @@ def _file_loader(spec: CustomBenchmarkSpec, data_path: Path) -> Callable[[], lis
             input_field=spec.fields.input,
             answer_field=spec.fields.answer,
             make_reference=_reference_maker(spec),
+            choices_field=spec.fields.choices,
+            category_field=spec.fields.category,
         )
 
     return load
@@ -193,6 +200,8 @@ def _callable_loader(spec: CustomBenchmarkSpec, source: str, locator: YamlLocato
             input_field=spec.fields.input,
             answer_field=spec.fields.answer,
             make_reference=_reference_maker(spec),
+            choices_field=spec.fields.choices,
+            category_field=spec.fields.category,
         )
 
     return load

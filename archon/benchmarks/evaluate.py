@@ -41,7 +41,7 @@ from archon.benchmarks.types import Item, Scorer
 class EvaluatedSystem(Protocol):
     """What evaluate() needs of a system (archon.runtime.system.System has it)."""
 
-    async def arun(self, query: str) -> Any: ...
+    async def arun(self, query: str, *, context: Any = None) -> Any: ...
 
     def fingerprint(self) -> str: ...
 
@@ -119,7 +119,7 @@ async def _run_item(system: EvaluatedSystem, scorer: Scorer, item: Item, fingerp
         return result(answer=None, score=None, reason=str(item.meta[ERROR_KEY]), failure=RECORD_FAILURE)
     started = time.perf_counter()
     try:
-        run = await system.arun(item.prompt)
+        run = await system.arun(item.prompt, context=item.context)
     except Exception as exc:  # ArchonError (NodeFailedError...) or a bug: this item fails, the eval goes on
         spent = getattr(exc, "usage", None)  # what the failed query spent before failing
         return system_failed(str(exc) or type(exc).__name__, spent.total.to_dict() if spent is not None else {},

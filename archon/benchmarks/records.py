@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from archon.benchmarks.benchmark import ERROR_KEY, broken_item
+from archon.benchmarks.datasets._choices import LETTERS, choice_item
 from archon.benchmarks.types import Item
 from archon.config.reader import max_bytes, parse, read_text
 from archon.errors import ConfigError
@@ -58,8 +59,14 @@ def records_to_items(
     input_field: str,
     answer_field: str | None,
     make_reference: Callable[[Any, Mapping[str, Any]], Any] | None = None,
+    choices_field: str | None = None,
+    category_field: str | None = None,
 ) -> list[Item]:
-    """Map fields to items; ids default to the record number (1-based)."""
+    """Map fields to items; ids default to the record number (1-based).
+
+    With ``choices_field`` an item is multiple-choice as the built-in ones are: the prompt lists
+    the options as lines "A. option" after the input, and the answer (a letter, an index from 0,
+    or the text of an option) becomes the gold letter. ``category_field`` sets its category."""
     items: list[Item] = []
     first_seen: dict[str, int] = {}
     for number, record in enumerate(records, start=1):
@@ -85,8 +92,38 @@ def records_to_items(
         reference = make_reference(answer, record) if make_reference else answer
         # The other fields stay available to the template and to custom scorers.
         meta = {k: v for k, v in record.items() if k not in (input_field, answer_field, ERROR_KEY)}
-        items.append(Item(id=item_id, prompt=str(record[input_field]), reference=reference, meta=meta))
+        if category_field is not None and record.get(category_field) is not None:
+            meta["category"] = str(record[category_field])
+        if choices_field is None:
+            items.append(Item(id=item_id, prompt=str(record[input_field]), reference=reference, meta=meta))
+            continue
+        options = record.get(choices_field)
+        if not isinstance(options, list) or len(options) < 2 or not all(isinstance(o, str) for o in options) \
+                or len(options) > len(LETTERS):
+            items.append(broken_item(item_id, f"record {number}: field {choices_field!r} must be a list of 2 to "
+                                     f"{len(LETTERS)} option texts, got {_kind(options)}"))
+            continue
+        gold = _gold_index(answer, options)
+        if gold is None:
+            items.append(broken_item(item_id, f"record {number}: the answer {answer!r} is not a letter, an index "
+                                     "or the text of one of the options"))
+            continue
+        meta.pop(choices_field, None)
+        items.append(choice_item(item_id, str(record[input_field]), options, gold, **meta))
     return items
+
+
+def _gold_index(answer: Any, options: list[str]) -> int | None:
+    """The index of the gold option: from a letter ("B"), an index (1) or the option's text."""
+    if isinstance(answer, bool):
+        return None
+    if isinstance(answer, int):
+        return answer if 0 <= answer < len(options) else None
+    text = str(answer).strip()
+    if len(text) == 1 and text.upper() in LETTERS[: len(options)]:
+        return LETTERS.index(text.upper())
+    matches = [i for i, option in enumerate(options) if option.strip() == text]
+    return matches[0] if len(matches) == 1 else None
 
 
 def _kind(value: Any) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
+from archon.layers.base import ItemContext
+
 
 @dataclass(frozen=True)
 class Item:
@@ -19,6 +21,9 @@ class Item:
     prompt: str
     reference: Any = None
     meta: dict[str, Any] = field(default_factory=dict)
+    #: The item's structure for techniques that use it (choices, category, answer format);
+    #: set by ``Benchmark.items()`` and passed to the system with the prompt.
+    context: ItemContext | None = None
 
 
 @dataclass(frozen=True)

@@ -23,11 +23,15 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import logging
     import tempfile
+
+    import optuna
 
     from archon.cli.output import console
     from archon.search.recording import replay_recording
 
+    optuna.logging.set_verbosity(logging.WARNING)  # the search's own lines, as in `archon search`
     err = console(stderr=True)
     run_dir = args.run_dir or Path(tempfile.mkdtemp(prefix="archon-replay-"))
     outcome = replay_recording(args.recording, run_dir, say=err.print)

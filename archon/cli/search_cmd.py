@@ -77,11 +77,12 @@ def run(args: argparse.Namespace) -> int:
 
     err.print("summarizing: leaderboard, export, plots" + ("" if args.no_final else ", held-out test evaluation"))
     summary = summarize(outcome, final=not args.no_final, progress=err.is_terminal)
+    from archon.search.recording import code_commit
     from archon.search.rundir import RunDir
     from archon.search.trial_attrs import is_evaluated
 
     RunDir(outcome.run_dir).add_sitting({
-        "started": started_at, "wall_s": round(time.perf_counter() - started, 1),
+        "started": started_at, "commit": code_commit(), "wall_s": round(time.perf_counter() - started, 1),
         "provider_calls": outcome.provider_calls, "final": not args.no_final,
         "evaluated_trials": sum(is_evaluated(t) for t in outcome.study.get_trials(deepcopy=False)),
     })

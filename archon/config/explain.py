@@ -30,18 +30,21 @@ Special = Callable[[dict[str, Any], list[str | int]], tuple[list[str | int], str
 def explain(exc: ValidationError, data: Any, source: str, root: type[BaseModel], locator: YamlLocator,
             special: Special | None = None) -> ConfigErrors:
     """All of ``exc``'s problems as one ConfigErrors (``special`` may word some itself)."""
-    errors: list[ConfigError] = []
+    return ConfigErrors([ConfigError(source, format_path(loc), message, line=locator.line(loc))
+                         for loc, message in problems(exc, data, root, special)])
+
+
+def problems(exc: ValidationError, data: Any, root: type[BaseModel],
+             special: Special | None = None) -> list[tuple[list[str | int], str]]:
+    """``exc``'s problems as (path in ``data`` as written, sentence) pairs."""
+    found: list[tuple[list[str | int], str]] = []
     for err in exc.errors():
         loc = _user_location(list(err["loc"]), data, keep_missing=err["type"] == "missing")
         if loc is None:
             continue  # a union member the user did not write
         worded = special(dict(err), loc) if special is not None else None
-        if worded is not None:
-            loc, message = worded
-        else:
-            message = _message(dict(err), loc, data, root)
-        errors.append(ConfigError(source, format_path(loc), message, line=locator.line(loc)))
-    return ConfigErrors(errors)
+        found.append(worded if worded is not None else (loc, _message(dict(err), loc, data, root)))
+    return found
 
 
 def _user_location(raw: list[Any], data: Any, keep_missing: bool) -> list[str | int] | None:
@@ -136,3 +139,16 @@ def _is_mapping(annotation: Any) -> bool:
 def short(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def technique_tag(err: dict[str, Any], loc: list[str | int]) -> tuple[list[str | int], str] | None:
+    """A node's `type` picks its technique: a missing or unknown one lists the techniques."""
+    from archon.layers.registry import techniques
+
+    known = ", ".join(sorted(techniques()))
+    if err["type"] == "union_tag_not_found":
+        return [*loc, "type"], f"missing key 'type'; expected one of: {known}"
+    if err["type"] == "union_tag_invalid":
+        tag = (err.get("ctx") or {}).get("tag")
+        return [*loc, "type"], f"unknown technique {tag!r}. Valid choices: {known}"
+    return None

@@ -8,14 +8,21 @@ every node contributing to it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import contextvars
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import networkx as nx
 
 from archon.config.locate import YamlLocator, format_path
 from archon.config.spec import ModelConfig, SystemSpecBase
-from archon.errors import ConfigError, ConfigErrors, UnknownNameError
-from archon.layers.base import GraphView, Technique
+from archon.errors import ArchonError, ConfigError, ConfigErrors, UnknownNameError
+from archon.layers.base import Branch, GraphView, Technique
+
+Problems = list[tuple[list[str | int], str]]
+#: The system files being loaded as branches, outermost first (a file may not contain itself).
+_branch_files: contextvars.ContextVar[tuple[Path, ...]] = contextvars.ContextVar("archon_branch_files", default=())
 
 
 @dataclass(frozen=True)
@@ -29,17 +36,27 @@ class SystemGraph:
     output: str
     max_candidates: dict[str, int]  # static upper bound of each node's output size
     aliases: dict[str, ModelConfig]
+    #: The sub-systems of nodes that run some (cascade): node id -> branch name -> its graph.
+    branches: dict[str, dict[str, SystemGraph]] = field(default_factory=dict)
 
     def resolve_model(self, ref: str) -> ModelConfig:
         """An alias's config, or a bare model string with no defaults."""
         return self.aliases.get(ref) or ModelConfig(model=ref)
 
+    def walk(self) -> Iterator[SystemGraph]:
+        """This graph and every branch graph within it, depth first."""
+        yield self
+        for named in self.branches.values():
+            for graph in named.values():
+                yield from graph.walk()
 
-def build_graph(spec: SystemSpecBase) -> tuple[SystemGraph | None, list[tuple[list[str | int], str]]]:
-    """Wire the spec into a graph; return it with a list of (path, problem)."""
+
+def build_graph(spec: SystemSpecBase, base: Path | None = None) -> tuple[SystemGraph | None, Problems]:
+    """Wire the spec into a graph; return it with a list of (path, problem). ``base``: the folder
+    that branch files are relative to (the system file's; default the working directory)."""
     from archon.layers.registry import get_technique
 
-    problems: list[tuple[list[str | int], str]] = []
+    problems: Problems = []
     nodes: dict[str, Technique] = {}
     index: dict[str, int] = {}
     for i, node_spec in enumerate(spec.nodes):
@@ -107,11 +124,22 @@ def build_graph(spec: SystemSpecBase) -> tuple[SystemGraph | None, list[tuple[li
                  "connect it or remove it")
             )
 
+    branches: dict[str, dict[str, SystemGraph]] = {}
+    for node_id, tech in nodes.items():
+        for name, branch in tech.branches().items():
+            graph_of_branch, found = _branch_graph(spec, node_id, name, branch, base)
+            at: list[str | int] = ["nodes", index[node_id], name]
+            problems.extend(([*at, *path], message) for path, message in found)
+            if graph_of_branch is not None:
+                branches.setdefault(node_id, {})[name] = graph_of_branch
+
     order = tuple(nx.lexicographical_topological_sort(dag, key=lambda n: index[n]))
     max_candidates: dict[str, int] = {}
     for node_id in order:
         n_in = sum(max_candidates[src] for src in inputs[node_id])
         max_candidates[node_id] = nodes[node_id].max_outputs(n_in)
+        if node_id in branches:  # it answers with one of its branches' outputs
+            max_candidates[node_id] = max(g.max_candidates[g.output] for g in branches[node_id].values())
         view = GraphView(
             input_types=tuple(nodes[s].type for s in inputs[node_id]),
             consumer_types=tuple(nodes[c].type for c in dag.successors(node_id)),
@@ -132,13 +160,57 @@ def build_graph(spec: SystemSpecBase) -> tuple[SystemGraph | None, list[tuple[li
         output=output,
         max_candidates=max_candidates,
         aliases=spec.model_aliases(),
+        branches=branches,
     )
     problems.extend(_check_models(graph, index))
     return graph, problems
 
 
+def _branch_graph(spec: SystemSpecBase, node_id: str, name: str, branch: Branch,
+                  base: Path | None) -> tuple[SystemGraph | None, Problems]:
+    """The graph of one branch: inline nodes are a system with the parent's models and runtime;
+    a file is a system of its own. Problems are relative to the branch."""
+    if branch.file is not None:
+        return _branch_file(Path(branch.file), base)
+    from pydantic import ValidationError
+
+    from archon.config.explain import problems, technique_tag
+    from archon.config.spec import system_spec_model
+
+    data = {"name": f"{spec.name}.{node_id}.{name}", "nodes": branch.nodes,
+            "models": {alias: cfg.model_dump(exclude_defaults=True) for alias, cfg in spec.model_aliases().items()},
+            "runtime": spec.runtime.model_dump(), **({"output": branch.output} if branch.output else {})}
+    model = system_spec_model()
+    try:
+        sub = model.model_validate(data)
+    except ValidationError as exc:
+        return None, problems(exc, data, model, technique_tag)
+    return build_graph(sub, base)
+
+
+def _branch_file(path: Path, base: Path | None) -> tuple[SystemGraph | None, Problems]:
+    from archon.config.loading import system_from_file
+
+    resolved = (path if path.is_absolute() else (base or Path.cwd()) / path).resolve()
+    within = _branch_files.get()
+    if resolved in within:
+        chain = " -> ".join(p.name for p in (*within, resolved))
+        return None, [(["file"], f"the branch files include each other: {chain}")]
+    if not resolved.is_file():
+        return None, [(["file"], f"system file not found: {resolved}")]
+    token = _branch_files.set((*within, resolved))
+    try:
+        _, graph, _ = system_from_file(resolved)
+    except ArchonError as exc:
+        return None, [(["file"], f"the branch's system file is not valid: {exc}")]
+    finally:
+        _branch_files.reset(token)
+    return graph, []
+
+
 def check_graph(spec: SystemSpecBase, source: str, locator: YamlLocator | None = None) -> SystemGraph:
-    graph, problems = build_graph(spec)
+    base = Path(source).parent if source and not source.startswith("<") and Path(source).is_file() else None
+    graph, problems = build_graph(spec, base)
     if problems or graph is None:
         locator = locator or YamlLocator(None)
         raise ConfigErrors(

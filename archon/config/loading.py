@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from archon.config.explain import explain
+from archon.config.explain import explain, technique_tag
 from archon.config.graph import SystemGraph, check_graph
 from archon.config.locate import YamlLocator
 from archon.config.reader import Document, read_document, text_document
@@ -54,20 +54,7 @@ def validate_spec(data: Any, source: str, locator: YamlLocator | None = None) ->
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise explain(exc, data, source, model, locator or YamlLocator(None), _technique_tag) from None
-
-
-def _technique_tag(err: dict[str, Any], loc: list[str | int]) -> tuple[list[str | int], str] | None:
-    """A node's `type` picks its technique: a missing or unknown one lists the techniques."""
-    from archon.layers.registry import techniques
-
-    known = ", ".join(sorted(techniques()))
-    if err["type"] == "union_tag_not_found":
-        return [*loc, "type"], f"missing key 'type'; expected one of: {known}"
-    if err["type"] == "union_tag_invalid":
-        tag = (err.get("ctx") or {}).get("tag")
-        return [*loc, "type"], f"unknown technique {tag!r}. Valid choices: {known}"
-    return None
+        raise explain(exc, data, source, model, locator or YamlLocator(None), technique_tag) from None
 
 
 def _is_reference_format(data: Any) -> bool:

@@ -65,6 +65,7 @@ SAMPLING_KEYS = frozenset(
         "frequency_penalty",
         "repeat_penalty",
         "ignore_eos",  # generate exactly max_tokens (benchmarks)
+        "logprobs",  # each completion token's log-probability, in the chunks
     }
 )
 
@@ -75,6 +76,7 @@ class Generation:
     prompt_tokens: int
     completion_tokens: int
     finish_reason: str  # "stop" or "length"
+    logprobs: tuple[float, ...] | None = None  # per completion token, when the request asked
 
 
 @dataclass(frozen=True)
@@ -290,9 +292,11 @@ class _Choice:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     done: bool = False
+    logprobs: list[float] = field(default_factory=list)
 
     def generation(self) -> Generation:
-        return Generation("".join(self.text), self.prompt_tokens, self.completion_tokens, self.finish)
+        return Generation("".join(self.text), self.prompt_tokens, self.completion_tokens, self.finish,
+                          tuple(self.logprobs) or None)
 
 
 @dataclass
@@ -318,6 +322,8 @@ class _Stream:
             index = int(choice.get("index") or 0)
             state = self.choices.setdefault(index, _Choice())
             content = (choice.get("delta") or {}).get("content")
+            for token in (choice.get("logprobs") or {}).get("content") or ():
+                state.logprobs.append(float(token["logprob"]))
             if content:
                 state.text.append(content)
                 if self.on_delta is not None:

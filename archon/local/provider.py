@@ -86,6 +86,8 @@ def _fill(model_response: ModelResponse, model: str, generation: Generation) -> 
     choice = model_response.choices[0]
     choice.message.content = generation.text
     choice.finish_reason = "length" if generation.finish_reason == "length" else "stop"
+    if generation.logprobs is not None:  # OpenAI's shape, which archon's client reads
+        choice.logprobs = {"content": [{"logprob": value} for value in generation.logprobs]}
     usage = Usage(
         prompt_tokens=generation.prompt_tokens,
         completion_tokens=generation.completion_tokens,

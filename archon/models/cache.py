@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import json
 import sqlite3
 import threading
 import time
@@ -34,14 +35,19 @@ CREATE TABLE IF NOT EXISTS responses (
     cost_usd REAL NOT NULL,
     latency_s REAL NOT NULL,
     created REAL NOT NULL,
-    finish_reason TEXT
+    finish_reason TEXT,
+    logprobs TEXT
 )
 """
 # Columns added after the first release: caches made before them gain the column (NULL there).
-ADDED_COLUMNS = {"finish_reason": "TEXT"}
+ADDED_COLUMNS = {"finish_reason": "TEXT", "logprobs": "TEXT"}
 
-_Row = tuple[str, str, str, int, int, float, float, float, str | None]
-_SELECT = "SELECT model, text, prompt_tokens, completion_tokens, cost_usd, latency_s, finish_reason FROM responses"
+_Row = tuple[str, str, str, int, int, float, float, float, str | None, str | None]
+# Columns named: in a cache made before some of them, ALTER TABLE put them last in its own order.
+_INSERT = ("INSERT OR REPLACE INTO responses (key, model, text, prompt_tokens, completion_tokens, cost_usd, latency_s, "
+           "created, finish_reason, logprobs) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+_SELECT = ("SELECT model, text, prompt_tokens, completion_tokens, cost_usd, latency_s, finish_reason, logprobs "
+           "FROM responses")
 
 
 class ResponseCache:
@@ -63,13 +69,14 @@ class ResponseCache:
         with self._lock:
             row = self._pending.get(key)
             if row is not None:
-                return Completion(row[2], row[1], row[3], row[4], row[5], row[6], cached=True, finish_reason=row[8])
+                return Completion(row[2], row[1], row[3], row[4], row[5], row[6], cached=True, finish_reason=row[8],
+                                  logprobs=_logprobs(row[9]))
             found = self._connection().execute(f"{_SELECT} WHERE key = ?", (key,)).fetchone()
         if found is None:
             return None
-        model, text, prompt_tokens, completion_tokens, cost, latency, finish = found
+        model, text, prompt_tokens, completion_tokens, cost, latency, finish, logprobs = found
         return Completion(text, model, prompt_tokens, completion_tokens, cost, latency, cached=True,
-                          finish_reason=finish)
+                          finish_reason=finish, logprobs=_logprobs(logprobs))
 
     def put(self, key: str, completion: Completion) -> None:
         now = time.time()
@@ -83,6 +90,7 @@ class ResponseCache:
             completion.latency_s,
             now,
             completion.finish_reason,
+            None if completion.logprobs is None else json.dumps(list(completion.logprobs)),
         )
         with self._lock:
             self._connection()
@@ -150,13 +158,17 @@ class ResponseCache:
         rows = list(self._pending.values())
         conn.execute("BEGIN")
         try:
-            conn.executemany("INSERT OR REPLACE INTO responses VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            conn.executemany(_INSERT, rows)
         except BaseException:
             conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
         self._pending.clear()
         self._pending_latency = 0.0
+
+
+def _logprobs(stored: str | None) -> tuple[float, ...] | None:
+    return None if stored is None else tuple(json.loads(stored))
 
 
 # Unsaved responses are written when the interpreter exits normally (or after an exception).

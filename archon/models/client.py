@@ -70,6 +70,9 @@ class ModelClient:
     async def _complete(self, request: ModelRequest, on_delta: Delta | None) -> Completion:
         key = request.cache_key()
         if self.cache is not None and (hit := self.cache.get(key)) is not None:
+            # A hit made without log-probabilities still serves a call that wants them: it is the
+            # same answer, and calling again could give another text under the same key (a
+            # technique falls back, e.g. a confidence vote to a plain one, and says so).
             self.counters["cache_hits"] += 1
             return hit
         if self.replay:
@@ -158,6 +161,8 @@ class ModelClient:
         # The expected shape of the reply rides along as litellm metadata (never sent to a provider):
         # archon's test double answers from it.
         metadata = {"archon_reply": {"kind": request.reply.kind, "count": request.reply.count}}
+        if request.logprobs:
+            params["logprobs"] = True
         if on_delta is None:
             call = litellm.acompletion(model=request.model, messages=list(request.messages), metadata=metadata,
                                        **params)
@@ -182,6 +187,7 @@ class ModelClient:
             cost_usd=_cost(litellm, response, provider),
             latency_s=latency,
             finish_reason=_finish_reason(choice),
+            logprobs=_token_logprobs(choice) if request.logprobs else None,
         )
 
     def _model_limit(self, model: str) -> int:
@@ -279,6 +285,20 @@ def _finish_reason(choice: Any) -> str | None:
     """litellm's finish reason, in OpenAI's words ("stop", "length"...); None when absent."""
     reason = getattr(choice, "finish_reason", None)
     return str(reason) if reason else None
+
+
+def _token_logprobs(choice: Any) -> tuple[float, ...] | None:
+    """Each completion token's log-probability from an OpenAI-shaped choice (``logprobs.content``),
+    as litellm's objects or as plain dicts; None where the provider gave none."""
+    logprobs = getattr(choice, "logprobs", None)
+    if logprobs is None and isinstance(choice, Mapping):
+        logprobs = choice.get("logprobs")
+    content = logprobs.get("content") if isinstance(logprobs, Mapping) else getattr(logprobs, "content", None)
+    if not content:
+        return None
+    values = [token.get("logprob") if isinstance(token, Mapping) else getattr(token, "logprob", None)
+              for token in content]
+    return tuple(float(v) for v in values if v is not None) or None
 
 
 def _describe(exc: BaseException) -> str:

@@ -42,6 +42,9 @@ class ModelRequest:
     params: Mapping[str, Any] = field(default_factory=dict)
     sample_index: int = 0
     reply: Reply = field(default_factory=Reply)  # not in the cache key: see Reply
+    #: Ask for the tokens' log-probabilities too. Not in the cache key: they describe the same
+    #: answer, so a cached answer serves calls with and without them (see ModelClient).
+    logprobs: bool = False
 
     def cache_key(self) -> str:
         """sha256 of the canonical JSON of everything that determines the response."""
@@ -69,10 +72,18 @@ class Completion:
     #: "stop" (the answer ended by itself or at a stop sequence), "length" (cut at max_tokens),
     #: or None where the provider did not say (responses cached before this was recorded).
     finish_reason: str | None = None
+    #: The log-probability of each completion token, when the call asked for them and the
+    #: provider gave them (None otherwise, and for responses cached without them).
+    logprobs: tuple[float, ...] | None = None
 
     @property
     def truncated(self) -> bool:
         return self.finish_reason == "length"
+
+    @property
+    def mean_logprob(self) -> float | None:
+        """The mean token log-probability (a confidence), or None without log-probabilities."""
+        return sum(self.logprobs) / len(self.logprobs) if self.logprobs else None
 
 
 SECRET_MARKERS = ("key", "token", "secret", "password", "authorization", "credential")

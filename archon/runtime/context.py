@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from archon.errors import ArchonError, NodeFailedError
-from archon.layers.base import Call
+from archon.layers.base import NO_CONTEXT, Call, ItemContext, NodeOutput
 from archon.models.types import Completion, Message, ModelRequest, redact
 from archon.runtime import tracing
 from archon.runtime.usage import Usage
@@ -43,9 +43,12 @@ class NodeRun:
     def __init__(
         self, node_id: str, query: str, graph: SystemGraph, client: ModelClient, usage: Usage,
         sandbox: CodeRunner | None = None, stream: Callable[[str], None] | None = None,
+        context: ItemContext = NO_CONTEXT, branches: Callable[[str], Awaitable[NodeOutput]] | None = None,
     ) -> None:
         self.node_id = node_id
         self.query = query
+        self.context = context
+        self._branches = branches
         self.graph = graph
         self.client = client
         self.usage = usage
@@ -63,6 +66,12 @@ class NodeRun:
             self._sandbox = get_sandbox()
         return self._sandbox
 
+    async def run_branch(self, name: str) -> NodeOutput:
+        """Run the node's sub-system ``name`` on the query (the executor runs it)."""
+        if self._branches is None:
+            raise ArchonError(f"node {self.node_id!r} has no branches to run")
+        return await self._branches(name)
+
     def request(self, call: Call) -> ModelRequest:
         cfg = self.graph.resolve_model(call.model)
         params = cfg.call_params()
@@ -72,7 +81,7 @@ class NodeRun:
         messages = (
             ({"role": "user", "content": call.prompt},) if isinstance(call.prompt, str) else tuple(call.prompt)
         )
-        return ModelRequest(cfg.model, messages, params, call.sample_index, call.reply)
+        return ModelRequest(cfg.model, messages, params, call.sample_index, call.reply, call.logprobs)
 
     async def complete(self, call: Call) -> Completion:
         """Make one call; raises ``ModelCallError`` if it fails for good (recorded either way)."""
@@ -126,6 +135,28 @@ class NodeRun:
                 finish_reason=completion.finish_reason if completion else None,
             )
         )
+
+
+def item_context(context: ItemContext | Mapping[str, Any] | None) -> ItemContext:
+    """A query's context from what a caller gave (a dict is checked like a config file)."""
+    if context is None:
+        return NO_CONTEXT
+    if isinstance(context, ItemContext):
+        return context
+    from pydantic import ValidationError
+
+    from archon.errors import ConfigError
+
+    if not isinstance(context, Mapping):
+        raise ConfigError("context", "", f"expected a mapping (choices, labels, category, answer_format), got "
+                          f"{type(context).__name__}")
+    try:
+        return ItemContext.model_validate(dict(context))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        fields = ", ".join(ItemContext.model_fields)
+        raise ConfigError("context", where, f"{first['msg']} (a context has: {fields})") from None
 
 
 def _last_prompt(messages: Sequence[Message]) -> str:

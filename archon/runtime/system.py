@@ -6,7 +6,7 @@ import asyncio
 import hashlib
 import json
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +14,10 @@ from archon.config.graph import SystemGraph, check_graph
 from archon.config.loading import dump_spec, system_from_dict, system_from_file, system_from_text
 from archon.config.spec import SystemSpecBase
 from archon.errors import ArchonError, ConfigError
+from archon.layers.base import ItemContext
 from archon.models.client import ModelClient
 from archon.runtime.clients import CacheChoice, make_client
+from archon.runtime.context import item_context
 from archon.runtime.executor import RunResult, run_query
 from archon.runtime.usage import Usage
 from archon.sandbox.unit_tests import CodeRunner
@@ -87,7 +89,8 @@ class System:
         return self._client
 
     def _build_client(self) -> ModelClient:
-        return make_client(self.spec.runtime, self.graph.aliases.values(), self._cache)
+        aliases = [cfg for graph in self.graph.walk() for cfg in graph.aliases.values()]
+        return make_client(self.spec.runtime, aliases, self._cache)
 
     def fingerprint(self) -> str:
         """Hash of everything that changes answers (not the name or description)."""
@@ -95,23 +98,31 @@ class System:
         for key in ("name", "description"):
             data.pop(key, None)
         data["output"] = self.graph.output  # an explicit `output:` naming the single sink changes nothing
+        # A branch in another file changes answers when that file changes: its content counts too.
+        branches = [dump_spec(graph.spec) for graph in list(self.graph.walk())[1:]]
+        if branches:
+            data["branches"] = branches
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
 
     # -- running ---------------------------------------------------------------------------
-    async def arun(self, query: str, *, on_token: Callable[[str], None] | None = None) -> RunResult:
-        """Run one query. ``on_token`` gets the answer's text as it is produced, where the output
-        node's answer is one model call (otherwise nothing is streamed)."""
+    async def arun(self, query: str, *, context: ItemContext | Mapping[str, Any] | None = None,
+                   on_token: Callable[[str], None] | None = None) -> RunResult:
+        """Run one query. ``context``: the structure of the item it comes from (``ItemContext``
+        or a dict: choices, labels, category, answer_format), for techniques that need it.
+        ``on_token`` gets the answer's text as it is produced, where the output node's answer
+        is one model call (otherwise nothing is streamed)."""
+        checked = item_context(context)
         if not self._checked and not self.client.replay:  # a replay needs no model, only its recording
             self.check_models_available()
-        return await run_query(self.graph, query, self.client, self.sandbox, on_token)
+        return await run_query(self.graph, query, self.client, self.sandbox, on_token, checked)
 
     def check_models_available(self) -> None:
         """Fail fast, with the command to fix it, if a local model is not pulled yet
         (rather than once per call, deep inside a node)."""
         from archon.models.providers import provider_of
 
-        for model in sorted({self.graph.resolve_model(r).model for t in self.graph.nodes.values()
-                             for r in t.model_refs()}):
+        for model in sorted({graph.resolve_model(r).model for graph in self.graph.walk()
+                             for t in graph.nodes.values() for r in t.model_refs()}):
             if provider_of(model) == "local":
                 from archon.errors import ModelNotAvailableError
                 from archon.local.catalog import get_model_info
@@ -122,8 +133,8 @@ class System:
                     raise ModelNotAvailableError(model, f"it is not pulled yet; run: archon models pull {name}")
         self._checked = True
 
-    def run(self, query: str) -> RunResult:
-        result: RunResult = _run_sync(self.arun(query))
+    def run(self, query: str, *, context: ItemContext | Mapping[str, Any] | None = None) -> RunResult:
+        result: RunResult = _run_sync(self.arun(query, context=context))
         return result
 
     async def arun_many(

@@ -169,7 +169,7 @@ def create_app(systems: list[System], settings: ServeSettings | None = None) -> 
                 _stream(system, query, chat_request, completion_id, settings, metrics, request.is_disconnected),
                 media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
         started = time.perf_counter()
-        run = await _run(system, query, settings, request.is_disconnected, metrics, chat_request.model, started)
+        run = await _run(system, query, settings, request.is_disconnected, metrics, chat_request, started)
         body_out = _response(completion_id, chat_request.model, run, time.perf_counter() - started)
         _finish(settings, metrics, chat_request.model, started, run, body_out, 200)
         return JSONResponse(body_out)
@@ -180,10 +180,12 @@ def create_app(systems: list[System], settings: ServeSettings | None = None) -> 
 
 
 async def _run(system: System, query: str, settings: ServeSettings, disconnected: Callable[[], Awaitable[bool]],
-               metrics: Metrics, model: str, started: float,
+               metrics: Metrics, request: ChatRequest, started: float,
                on_token: Callable[[str], None] | None = None) -> RunResult:
     """The system's answer; a gone client cancels it, a slow one is a 504, failing providers a 502."""
-    task = asyncio.ensure_future(system.arun(query, on_token=on_token))
+    model = request.model
+    context = request.archon.context if request.archon is not None else None
+    task = asyncio.ensure_future(system.arun(query, context=context, on_token=on_token))
     deadline = None if settings.request_timeout_s is None else started + settings.request_timeout_s
     try:
         while not task.done():
@@ -218,7 +220,7 @@ async def _stream(system: System, query: str, request: ChatRequest, completion_i
     started = time.perf_counter()
     tokens: asyncio.Queue[str] = asyncio.Queue()
     streamed: list[str] = []
-    runner = asyncio.ensure_future(_run(system, query, settings, disconnected, metrics, request.model, started,
+    runner = asyncio.ensure_future(_run(system, query, settings, disconnected, metrics, request, started,
                                         on_token=tokens.put_nowait))
     yield _event(_chunk(completion_id, request.model, {"role": "assistant", "content": ""}))
     try:

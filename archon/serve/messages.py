@@ -11,7 +11,9 @@ A single user message is therefore its own content, unchanged (what ``archon run
 Content given as parts must be text parts. Parameters a system cannot honour are refused,
 never dropped: ``n`` other than 1, tools, response formats, log-probabilities, penalties...
 ``temperature`` and ``max_tokens`` (or ``max_completion_tokens``) apply to the system's
-final node, when that node calls a model.
+final node, when that node calls a model. ``archon.context`` (archon's extension field) carries
+the structure of the item asked about (its choices, category...), as ``system.run(query,
+context=...)`` does in Python.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from archon.layers.base import ItemContext
 
 #: Accepted and understood; everything else is refused by name.
 ACCEPTED = frozenset({"model", "messages", "temperature", "max_tokens", "max_completion_tokens", "stream",
@@ -46,6 +50,15 @@ class StreamOptions(BaseModel):
     include_usage: bool = False
 
 
+class ArchonExtension(BaseModel):
+    """The request's ``archon`` field: what an OpenAI request cannot say."""
+
+    model_config = ConfigDict(extra="forbid")
+    context: ItemContext | None = Field(
+        default=None, description="The item's structure (choices, labels, category, answer_format), for "
+        "techniques that need it (choice shuffling, routing).")
+
+
 class ChatRequest(BaseModel):
     """The parts of an OpenAI chat completion request archon uses."""
 
@@ -61,7 +74,7 @@ class ChatRequest(BaseModel):
     n: int = 1
     user: str | None = None
     metadata: dict[str, Any] | None = None
-    archon: dict[str, Any] | None = None  # archon's extension (reserved for item context)
+    archon: ArchonExtension | None = None
 
 
 def parse_request(body: Any) -> ChatRequest:

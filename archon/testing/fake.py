@@ -14,6 +14,10 @@ Per-call options (as model params, e.g. under a model alias's ``extra:``):
 - ``fake_failure_rate``: fraction of distinct requests that fail.
 - ``fake_failure_mode``: "persistent" (that request always fails) or "transient"
   (it fails on its first attempt and succeeds when retried).
+
+Asked for log-probabilities (``logprobs``), it gives one per word: a responder may return
+``(text, logprob)`` to set them (a confident or an unsure model); otherwise they are drawn
+from the same hash as the answer, in [-2, 0).
 """
 
 from __future__ import annotations
@@ -41,7 +45,8 @@ class FakeCall:
     reply: Reply = field(default_factory=Reply)  # the shape of answer the technique asked for
 
 
-Responder = Callable[[FakeCall], str]
+#: A responder's answer: the text, or the text and the log-probability of each of its words.
+Responder = Callable[[FakeCall], "str | tuple[str, float]"]
 _responders: dict[str, Responder] = {}
 
 
@@ -108,7 +113,8 @@ class FakeLLM(CustomLLM):
         call = FakeCall(name, prompt, int(params.get("seed") or 0), float(params.get("temperature") or 0.0), reply)
         self._maybe_fail(call, params)
         responder = _responders.get(name, default_responder)
-        text = responder(call)
+        answer = responder(call)
+        text, word_logprob = answer if isinstance(answer, tuple) else (answer, None)
         max_tokens = int(params.get("max_tokens") or 0)
         words = text.split(" ")
         cut = bool(max_tokens) and len(words) > max_tokens
@@ -116,6 +122,12 @@ class FakeLLM(CustomLLM):
             text = " ".join(words[:max_tokens])
         model_response.choices[0].message.content = text  # type: ignore[union-attr]
         model_response.choices[0].finish_reason = "length" if cut else "stop"
+        if params.get("logprobs"):
+            words = text.split(" ")
+            values = [word_logprob if word_logprob is not None
+                      else -2 * unit_hash(call.model, call.prompt, call.seed, i) for i in range(len(words))]
+            model_response.choices[0].logprobs = {"content": [{"token": w, "logprob": v}  # type: ignore[union-attr]
+                                                              for w, v in zip(words, values, strict=True)]}
         model_response.model = f"fake/{name}"
         prompt_tokens = count_tokens(prompt)
         completion_tokens = count_tokens(text)

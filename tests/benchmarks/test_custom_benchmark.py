@@ -125,7 +125,8 @@ def test_missing_scorer_and_unknown_field_key(tmp_path: Path) -> None:
     """,
     )
     assert "2 problems" in text
-    assert "bench.yaml:3: fields.inputs: unknown key 'inputs'; allowed keys: answer, id, input" in text
+    assert ("bench.yaml:3: fields.inputs: unknown key 'inputs'; allowed keys: answer, category, choices, id, "
+            "input") in text
     assert "bench.yaml:1: scorer: missing required key 'scorer'" in text
 
 

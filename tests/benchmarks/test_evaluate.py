@@ -42,7 +42,7 @@ class StandInSystem:
     def fingerprint(self) -> str:
         return f"stand-in-{self.offset}"
 
-    async def arun(self, query: str) -> StandInResult:
+    async def arun(self, query: str, *, context: object = None) -> StandInResult:
         self.calls.append(query)
         self.in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self.in_flight)

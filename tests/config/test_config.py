@@ -15,8 +15,8 @@ from archon.config.spec import ModelConfig, system_json_schema, system_spec_mode
 from archon.errors import ConfigErrors
 
 REPO = Path(__file__).resolve().parents[2]
-TECHNIQUES = {"critique", "example_tests", "fuse", "generate", "rank", "unit_test_evaluate", "unit_test_generate",
-              "verify", "vote"}
+TECHNIQUES = {"adaptive_vote", "cascade", "choice_shuffle", "critique", "example_tests", "fuse", "generate", "rank",
+              "route", "unit_test_evaluate", "unit_test_generate", "verify", "vote"}
 
 GENERAL = """
 name: general

@@ -11,7 +11,8 @@ import pytest
 import archon
 from archon.errors import ArchonError, ConfigError, ConfigErrors
 
-TECHNIQUES = "critique, example_tests, fuse, generate, rank, unit_test_evaluate, unit_test_generate, verify, vote"
+TECHNIQUES = ("adaptive_vote, cascade, choice_shuffle, critique, example_tests, fuse, generate, rank, route, "
+              "unit_test_evaluate, unit_test_generate, verify, vote")
 
 # (case id, file text, line or None, location, substrings the message must contain)
 CASES: list[tuple[str, str, int | None, str, list[str]]] = [

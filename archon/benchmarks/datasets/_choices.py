@@ -27,5 +27,5 @@ def choice_item(item_id: str, question: str, options: Sequence[str], gold: int, 
         id=item_id,
         prompt="\n".join(lines),
         reference=letters[gold],
-        meta={"letters": letters, **meta},
+        meta={"letters": letters, "choices": [text.strip() for text in options], **meta},
     )

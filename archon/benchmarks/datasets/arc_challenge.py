@@ -56,4 +56,4 @@ def load() -> list[Item]:
 
 
 def benchmark() -> Benchmark:
-    return Benchmark(NAME, load, ChoiceScorer, TEMPLATE, identity={"data": DATA})
+    return Benchmark(NAME, load, ChoiceScorer, TEMPLATE, identity={"data": DATA}, answer_format="choice")

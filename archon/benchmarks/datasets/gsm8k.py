@@ -45,4 +45,4 @@ def load() -> list[Item]:
 
 
 def benchmark() -> Benchmark:
-    return Benchmark(NAME, load, NumericScorer, TEMPLATE, identity={"data": DATA})
+    return Benchmark(NAME, load, NumericScorer, TEMPLATE, identity={"data": DATA}, answer_format="number")

