@@ -123,7 +123,7 @@ class ZooClient(ModelClient):
         super().__init__(None, max_concurrency=10_000, per_model_concurrency=10_000)
         self.memo: dict[str, Completion] = {}
 
-    async def complete(self, request: ModelRequest) -> Completion:
+    async def complete(self, request: ModelRequest, on_delta: Any = None) -> Completion:
         key = request.cache_key()
         if key not in self.memo:
             prompt = "\n".join(m["content"] for m in request.messages)

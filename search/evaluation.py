@@ -71,6 +71,17 @@ class DevResult:
         ran = [o for o in self.outcomes if o.failure != "record"]
         return sum(float(getattr(o, name)) for o in ran) / len(ran) if ran else 0.0
 
+    def spread(self, name: str, label: str) -> dict[str, float]:
+        """The median, 90th percentile and maximum of a measure over the items the system ran on."""
+        values = sorted(float(getattr(o, name)) for o in self.outcomes if o.failure != "record")
+        if not values:
+            return {}
+
+        def at(q: float) -> float:
+            return values[min(len(values) - 1, int(q * len(values)))]
+
+        return {f"{label}_p50": at(0.5), f"{label}_p90": at(0.9), f"{label}_max": values[-1]}
+
     @property
     def errors(self) -> list[str]:
         return [o.error for o in self.outcomes if o.error]
@@ -88,6 +99,8 @@ class DevResult:
             "scored": len(self.scored),
             "errors": len(self.errors),
             "calls": self.per_query("requests"),
+            # Adaptive architectures spend a different number of calls on each query.
+            **self.spread("requests", "calls"),
             "tokens": self.per_query("tokens"),
             "cost_usd": self.per_query("usd"),
             "latency_s": self.per_query("latency_s"),

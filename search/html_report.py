@@ -129,7 +129,7 @@ def _ranking(ranking: dict[str, Any]) -> str:
 
 
 def _leaderboard(board: Leaderboard, summary: dict[str, Any]) -> str:
-    rows = [[str(i), f"{r.trial}{' (warm start)' if r.seeded else ''}", _pct(r.score), f"{r.calls:.1f}",
+    rows = [[str(i), f"{r.trial}{' (warm start)' if r.seeded else ''}", _pct(r.score), r.calls_text(),
              f"{r.tokens:.0f}", r.architecture] for i, r in enumerate(board.rows, 1)]
     c = board.counts
     counts = (f"{c['complete']} completed, {c['pruned']} pruned, {c['infeasible']} over budget (never run), "

@@ -35,6 +35,15 @@ class Row:
     architecture: str
     pareto: bool = False
     seeded: str | None = None  # the warm-start entry that queued it
+    calls_p90: float | None = None  # how the calls spread over queries (adaptive architectures vary)
+    calls_max: float | None = None
+
+    def calls_text(self) -> str:
+        """Calls per query: the mean, and where queries differ, the 90th percentile and maximum."""
+        text = f"{self.calls:.1f}"
+        if self.calls_max is not None and self.calls_max > self.calls + 0.05:
+            text += f" (p90 {self.calls_p90:.0f}, max {self.calls_max:.0f})"
+        return text
 
 
 @dataclass
@@ -87,7 +96,7 @@ def build_leaderboard(study: optuna.Study, objectives: Sequence[str], top: int =
             trial=t.number, score=t.values[0], calls=float(s.get("calls", 0.0)), tokens=float(s.get("tokens", 0.0)),
             cost_usd=float(s.get("cost_usd", 0.0)), latency_s=float(s.get("latency_s", 0.0)),
             architecture=describe(t.user_attrs.get(SYSTEM_ATTR) or {}), pareto=t.number in front,
-            seeded=t.user_attrs.get(SEEDED_ATTR),
+            seeded=t.user_attrs.get(SEEDED_ATTR), calls_p90=s.get("calls_p90"), calls_max=s.get("calls_max"),
         ))
     board.rows = board.rows[:top]
     return board

@@ -24,7 +24,7 @@ def render(board: Leaderboard, console: Any, title: str = "Leaderboard") -> None
     table.add_column("architecture")
     for i, r in enumerate(board.rows, start=1):
         cells = [str(i), str(r.trial) + (" *" if r.pareto else "") + (" w" if r.seeded else ""), f"{r.score:.3f}",
-                 f"{r.calls:.1f}", f"{r.tokens:.0f}"]
+                 r.calls_text(), f"{r.tokens:.0f}"]
         if "cost_usd" in board.objectives:
             cells.append(f"{r.cost_usd:.5f}")
         cells += [f"{r.latency_s:.2f}s", r.architecture]
@@ -162,7 +162,7 @@ def markdown_report(summary: dict[str, Any], board: Leaderboard, description: st
     lines += ["", "Leaderboard (distinct architectures, best first; w = queued by the warm start):", "",
               "| # | trial | dev score | calls/query | tokens/query | architecture |", "|---|---|---|---|---|---|"]
     for i, row in enumerate(board.rows, start=1):
-        lines.append(f"| {i} | {row.trial}{' w' if row.seeded else ''} | {_pct(row.score)} | {row.calls:.1f} | "
+        lines.append(f"| {i} | {row.trial}{' w' if row.seeded else ''} | {_pct(row.score)} | {row.calls_text()} | "
                      f"{row.tokens:.0f} | {row.architecture} |")
     c = board.counts
     lines += ["", f"Trials: {c['complete']} completed, {c['pruned']} pruned, {c['infeasible']} over budget (never "

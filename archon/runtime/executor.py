@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,6 +47,16 @@ class RunResult:
     errors: list[str] = field(default_factory=list)  # calls that failed and were dropped
     error: str | None = None  # set when the whole query failed (run_many keeps going)
     trace_id: str | None = None  # the OpenTelemetry trace of this query, when tracing is on
+
+    def calls(self) -> list[dict[str, Any]]:
+        """Every call the query made (the trace's, branches included), in trace order."""
+        def walk(entries: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+            for entry in entries:
+                yield from entry.get("calls", ())
+                for branch in (entry.get("branches") or {}).values():
+                    yield from walk(branch)
+
+        return list(walk(self.trace))
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -35,7 +35,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 
-from archon.errors import ArchonError
+from archon.errors import ArchonError, ContextMissingError
 from archon.runtime.executor import RunResult
 from archon.runtime.system import System
 from archon.serve.messages import ChatRequest, RequestError, parse_request, render_query
@@ -199,6 +199,9 @@ async def _run(system: System, query: str, settings: ServeSettings, disconnected
             if await disconnected():  # nobody is waiting for this answer any more: stop it (finally)
                 raise RequestError(499, "the client closed the request", kind="client_closed")
         return task.result()
+    except ContextMissingError as exc:  # the request lacks what the system needs to know of the item
+        metrics.request(model, 400, time.perf_counter() - started)
+        raise RequestError(400, scrub(str(exc)), param="archon.context") from None
     except ArchonError as exc:
         metrics.request(model, 502, time.perf_counter() - started)
         if exc.usage is not None:  # what the failed run's calls did (the failures among them)
@@ -280,7 +283,7 @@ def _response(completion_id: str, model: str, run: RunResult, latency_s: float) 
 
 def usage_of(run: RunResult, latency_s: float) -> tuple[dict[str, int], dict[str, Any]]:
     """OpenAI usage (the tokens of the provider calls this request made) and archon's extension."""
-    calls = [call for entry in run.trace for call in entry.get("calls", ())]
+    calls = run.calls()
     paid = [c for c in calls if not c.get("cached") and c.get("error") is None]
     prompt = sum(int(c.get("prompt_tokens") or 0) for c in paid)
     completion = sum(int(c.get("completion_tokens") or 0) for c in paid)

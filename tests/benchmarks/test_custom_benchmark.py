@@ -201,3 +201,32 @@ def test_loader_errors(tmp_path: Path) -> None:
         tmp_path, f"name: x\nloader: '{__name__}:make_records'\nloader_options: {{bad: 1}}\nscorer: exact\n"
     )
     assert "loader: " in text and "raised TypeError" in text
+
+
+CHOICES = """
+    name: quiz
+    data: data.jsonl
+    fields: {id: qid, input: question, answer: gold, choices: options, category: topic}
+    scorer: choice
+"""
+
+
+def test_a_choices_field_makes_multiple_choice_items_with_context(tmp_path: Path) -> None:
+    records = [
+        {"qid": "a", "question": "2+2?", "options": ["3", "4", "5"], "gold": "B", "topic": "sums"},
+        {"qid": "b", "question": "3*3?", "options": ["9", "6"], "gold": 0, "topic": "products"},
+        {"qid": "c", "question": "1+1?", "options": ["1", "2"], "gold": "2", "topic": "sums"},
+        {"qid": "d", "question": "5-5?", "options": ["0", "1"], "gold": "zero"},
+        {"qid": "e", "question": "?", "options": "not a list", "gold": "A"},
+    ]
+    benchmark = get_benchmark(str(write(tmp_path, CHOICES, records=records)))
+    items = {i.id: i for i in benchmark.items("all")}
+    # The gold may be a letter, an index from 0 or the text of an option; it becomes a letter.
+    assert [items[k].reference for k in "abc"] == ["B", "A", "B"]
+    assert "2+2?" in items["a"].prompt and "\nA. 3\nB. 4\nC. 5" in items["a"].prompt
+    context = items["a"].context
+    assert context is not None and context.choices == ["3", "4", "5"] and context.labels == "ABC"
+    assert context.category == "sums" and context.answer_format == "choice"
+    assert "is not a letter, an index or the text of one of the options" in items["d"].meta[ERROR_KEY]
+    assert "must be a list of 2 to" in items["e"].meta[ERROR_KEY]
+    assert asyncio.run(benchmark.scorer.score(items["a"], "The answer is B.")).correct

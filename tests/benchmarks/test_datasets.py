@@ -72,6 +72,20 @@ def test_choice_benchmarks(loaded: dict[str, tuple[Benchmark, list[Item]]]) -> N
     assert arc["Mercury_7175875"].prompt.endswith("D. Planetary gravity will become stronger.")
 
 
+def test_rendered_items_carry_their_context(loaded: dict[str, tuple[Benchmark, list[Item]]]) -> None:
+    # What choice shuffling and routing see of an item besides its prompt.
+    first = next(i for i in loaded["mmlu"][0].items("all") if i.id == "abstract_algebra/0")
+    assert first.context is not None
+    assert first.context.labels == "ABCD" and first.context.choices is not None and len(first.context.choices) == 4
+    assert first.context.choices[1] == "4"  # "B. 4" in the prompt
+    assert first.context.category == "abstract algebra" and first.context.answer_format == "choice"
+    arc = next(i for i in loaded["arc-challenge"][0].items("all") if i.id == "Mercury_7175875")
+    assert arc.context is not None and arc.context.choices is not None
+    assert arc.context.choices[-1] == "Planetary gravity will become stronger."
+    gsm = loaded["gsm8k"][0].items(limit=1)[0]
+    assert gsm.context is not None and gsm.context.choices is None and gsm.context.answer_format == "number"
+
+
 def test_judged_benchmarks_carry_baselines(loaded: dict[str, tuple[Benchmark, list[Item]]]) -> None:
     arena = loaded["arena-hard"][1]
     assert all(i.reference for i in arena)

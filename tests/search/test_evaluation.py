@@ -68,3 +68,21 @@ def test_a_replay_miss_counts_only_for_an_item_whose_outcome_is_used(tmp_path: P
     assert [o.score for o in pruned.outcomes] == [1.0, 1.0, 1.0]
     with pytest.raises(ReplayMiss, match="Question 3"):
         run(replay)
+
+
+def test_the_summary_says_how_calls_spread_over_queries() -> None:
+    from archon.search.evaluation import DevResult, ItemOutcome
+    from archon.search.leaderboard import Row
+
+    calls = [2, 2, 2, 2, 2, 2, 2, 2, 8, 12]  # an adaptive vote: most stop early, a few do not
+    result = DevResult([ItemOutcome(f"q{i}", 1.0, requests=n) for i, n in enumerate(calls)]
+                       + [ItemOutcome("broken", None, failure="record", requests=99)])  # not run: left out
+    summary = result.summary()
+    assert summary["calls"] == 3.6
+    assert (summary["calls_p50"], summary["calls_p90"], summary["calls_max"]) == (2, 12, 12)
+    row = Row(trial=0, score=1.0, calls=summary["calls"], tokens=0, cost_usd=0, latency_s=0, architecture="x",
+              calls_p90=summary["calls_p90"], calls_max=summary["calls_max"])
+    assert row.calls_text() == "3.6 (p90 12, max 12)"
+    fixed = Row(trial=1, score=1.0, calls=4.0, tokens=0, cost_usd=0, latency_s=0, architecture="y",
+                calls_p90=4.0, calls_max=4.0)
+    assert fixed.calls_text() == "4.0"  # every query the same: the mean says it all

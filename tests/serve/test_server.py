@@ -45,6 +45,12 @@ nodes:
   - {id: samples, type: generate, models: [fake/a], samples: 3}
   - {id: answer, type: vote}
 """,
+    "shuffler": """\
+name: shuffler
+nodes:
+  - {id: samples, type: choice_shuffle, models: [fake/a], samples: 3}
+  - {id: answer, type: vote, extractor: choice}
+""",
 }
 
 
@@ -216,7 +222,8 @@ def test_multi_turn_and_system_messages_become_one_query(server: tuple[str, Path
      "the last message must be the user's"),
     ({"model": "fast", "messages": [{"role": "user", "content": [{"type": "image_url"}]}]}, 400,
      "messages[0].content", "only text parts"),
-    (ask("nope"), 404, "model", "model 'nope' is not served here; served: direct, failing, fast, slow, voter"),
+    (ask("nope"), 404, "model",
+     "model 'nope' is not served here; served: direct, failing, fast, shuffler, slow, voter"),
     (ask("slow", "Too slow?"), 504, None, "did not answer within 2 s"),
     (ask("failing"), 502, None, "the system failed: node 'answer' produced no candidates"),
 ])
@@ -281,3 +288,19 @@ def test_serving_a_run_directory_serves_its_best_system(tmp_path: Path) -> None:
         load_systems([run_dir])
     (run_dir / "best_system.yaml").write_text(SYSTEMS["direct"])
     assert [s.name for s in load_systems([run_dir], cache=False)] == ["direct"]
+
+
+def test_the_archon_context_reaches_techniques_that_need_it(server: tuple[str, Path]) -> None:
+    base, _ = server
+    question = "Which is prime?\nA. 4\nB. 7\nC. 9"
+    context = {"choices": ["4", "7", "9"], "answer_format": "choice"}
+    answered = post(base, ask("shuffler", question, archon={"context": context}))
+    assert answered.status_code == 200, answered.text
+    assert answered.json()["archon"]["calls"] == 3  # three samples, each with its own order of the options
+    # Without the item's choices the technique cannot work: a 400 naming the field, not a 502.
+    refused = post(base, ask("shuffler", question))
+    assert refused.status_code == 400
+    error = refused.json()["error"]
+    assert error["param"] == "archon.context" and "needs the item's choices" in error["message"]
+    unknown = post(base, ask("shuffler", question, archon={"context": {"choises": ["4", "7"]}}))
+    assert unknown.status_code == 400 and "choises" in unknown.text
