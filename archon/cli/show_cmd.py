@@ -39,11 +39,7 @@ def _label(graph: SystemGraph, node_id: str) -> str:
 def to_text(graph: SystemGraph) -> str:
     from archon.runtime.estimate import estimate_cost
 
-    lines = [f"system {graph.spec.name!r}"]
-    for node_id in graph.order:
-        src = ", ".join(graph.inputs[node_id]) or "query"
-        mark = "  <- output" if node_id == graph.output else ""
-        lines.append(f"  [{src}] -> {_label(graph, node_id)} -> {graph.max_candidates[node_id]} cand.{mark}")
+    lines = [f"system {graph.spec.name!r}", *_node_lines(graph, "  ")]
     cost = estimate_cost(graph)
     lines.append(f"{cost.calls} model calls per query, critical path {cost.depth} call(s), "
                  f"<= ~{cost.tokens} tokens")
@@ -53,11 +49,39 @@ def to_text(graph: SystemGraph) -> str:
     return "\n".join(lines)
 
 
-def to_mermaid(graph: SystemGraph) -> str:
-    lines = ["flowchart LR", "  query([query])"]
+def _node_lines(graph: SystemGraph, indent: str) -> list[str]:
+    """One line per node, in run order; a node's branches (a cascade's) indented beneath it."""
+    lines = []
     for node_id in graph.order:
-        lines.append(f'  {node_id}["{_label(graph, node_id)}"]')
-        for src in graph.inputs[node_id] or ("query",):
-            lines.append(f"  {src} --> {node_id}")
-    lines.append(f"  {graph.output} --> answer([answer])")
-    return "\n".join(lines)
+        src = ", ".join(graph.inputs[node_id]) or "query"
+        mark = "  <- output" if node_id == graph.output else ""
+        lines.append(f"{indent}[{src}] -> {_label(graph, node_id)} -> {graph.max_candidates[node_id]} cand.{mark}")
+        for name, branch in graph.branches.get(node_id, {}).items():
+            lines.append(f"{indent}    {name}:")
+            lines.extend(_node_lines(branch, indent + "      "))
+    return lines
+
+
+def to_mermaid(graph: SystemGraph) -> str:
+    return "\n".join(["flowchart LR", "  query([query])", *_mermaid_nodes(graph, ""),
+                      f"  {graph.output} --> result([answer])"])
+
+
+def _mermaid_nodes(graph: SystemGraph, prefix: str) -> list[str]:
+    """Nodes and edges; a node with branches is a subgraph holding each branch as its own (a
+    branch's nodes that read the query read what the subgraph was given)."""
+    lines = []
+    for node_id in graph.order:
+        name = prefix + node_id
+        if branches := graph.branches.get(node_id):
+            lines.append(f'  subgraph {name}["{_label(graph, node_id)}"]')
+            for branch_name, branch in branches.items():
+                lines.append(f'  subgraph {name}__{branch_name}["{branch_name}"]')
+                lines.extend(_mermaid_nodes(branch, f"{name}__{branch_name}__"))
+                lines.append("  end")
+            lines.append("  end")
+        else:
+            lines.append(f'  {name}["{_label(graph, node_id)}"]')
+        sources = graph.inputs[node_id] or (() if prefix else ("query",))
+        lines.extend(f"  {prefix}{src} --> {name}" for src in sources)
+    return lines

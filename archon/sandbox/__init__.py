@@ -5,7 +5,8 @@
     result.ok, result.stdout, result.reason
 
 Backends: ``BubblewrapSandbox`` (namespaces: no network, host filesystem invisible) and
-``RlimitSandbox`` (resource limits only; warns that the network is not isolated).
+``RlimitSandbox`` (resource limits, and a network namespace of its own where the kernel allows one;
+it warns, naming what is exposed, only where none can be made).
 """
 
 from __future__ import annotations

@@ -95,3 +95,18 @@ def test_schema_is_written(tmp_path: Path) -> None:
     assert main(["schema", "--out", str(out)]) == 0
     schema = json.loads(out.read_text())
     assert "nodes" in schema["properties"]
+
+
+def test_show_draws_a_cascades_branches(capsys: pytest.CaptureFixture[str]) -> None:
+    from pathlib import Path
+
+    config = Path(__file__).parents[2] / "configs" / "adaptive.yaml"
+    assert main(["show", str(config)]) == 0
+    text = capsys.readouterr().out
+    assert "    cheap:\n" in text and "early_stop: adaptive_vote (small)" in text
+    assert "escalate:" in text and "[samples] -> vote: vote" in text
+    assert main(["show", "--mermaid", str(config)]) == 0
+    mermaid = capsys.readouterr().out
+    assert 'subgraph answer__escalate["escalate"]' in mermaid
+    assert "answer__escalate__samples --> answer__escalate__vote" in mermaid
+    assert "query --> answer\n" in mermaid and "answer --> result([answer])" in mermaid
