@@ -14,6 +14,7 @@ that gives none, or answers cached without them) the vote is a plain one, and it
 from __future__ import annotations
 
 import math
+import warnings
 from collections import Counter
 from collections.abc import Sequence
 from typing import Literal
@@ -72,9 +73,18 @@ class Vote(Technique):
         candidates = inputs.candidates
         answers = [extract_answer(c.text, self.spec.extractor, self.spec.pattern) for c in candidates]
         weights, weighting = vote_weights(candidates, self.spec.weighting)
+        if weighting != self.spec.weighting:
+            # Recorded in the notes too; the warning (shown once per process) tells a user at once.
+            warnings.warn(f"node {ctx.node_id!r}: a confidence-weighted vote got candidates without "
+                          "log-probabilities (is `logprobs: true` set on its generators, and does the model "
+                          "give them?); it voted plainly", ConfidenceFallbackWarning, stacklevel=2)
         voted = majority_order(candidates, answers, weights)
         voted = tuple(c.with_notes(weighting=weighting) for c in voted) if self.spec.weighting != "plain" else voted
         return NodeOutput(self.id, voted[: self.spec.top_k] if self.spec.top_k else voted)
+
+
+class ConfidenceFallbackWarning(UserWarning):
+    """A confidence-weighted vote fell back to a plain one: its candidates carry no log-probabilities."""
 
 
 def vote_weights(candidates: Sequence[Candidate], weighting: str) -> tuple[list[float], str]:

@@ -89,8 +89,11 @@ def test_a_confident_minority_outvotes_an_unsure_majority(fake_model: Register) 
 
 def test_the_confidence_vote_falls_back_to_a_plain_one_without_logprobs(fake_model: Register) -> None:
     model = fake_model("plain", lambda call: f"The answer is {42 if call.seed < 3 else 7}.")
-    result = system([{"id": "gen", "type": "generate", "models": ["m"], "samples": 5},
-                     {"id": "vote", "type": "vote", "weighting": "confidence"}], {"m": model}).run("q")
+    from archon.layers.vote import ConfidenceFallbackWarning
+
+    with pytest.warns(ConfidenceFallbackWarning, match="node 'vote': a confidence-weighted vote got candidates"):
+        result = system([{"id": "gen", "type": "generate", "models": ["m"], "samples": 5},
+                         {"id": "vote", "type": "vote", "weighting": "confidence"}], {"m": model}).run("q")
     assert result.candidates[0].notes["weighting"] == "plain (no log-probabilities)"
     assert result.candidates[0].notes["answer"] == "42"
 
@@ -267,3 +270,23 @@ def test_a_branch_file_that_includes_itself_is_refused(tmp_path: Path) -> None:
             "escalate": {"file": "loop.yaml"}}]}))
     with pytest.raises(ConfigErrors, match="include each other"):
         archon.System.from_file(tmp_path / "loop.yaml")
+
+
+@pytest.mark.parametrize(("node", "snippet"), [
+    ({"type": "adaptive_vote", "models": ["m"], "max_samples": 2, "min_samples": 4},
+     "`min_samples <= max_samples` must hold"),
+    ({"type": "adaptive_vote", "models": ["m"], "confidence": 1.0}, "confidence"),
+    ({"type": "adaptive_vote", "models": ["m"], "confidence": 0.3}, "confidence"),
+    ({"type": "cascade", "agreement": 0, "cheap": {"nodes": [{"id": "g", "type": "generate", "models": ["m"]}]},
+      "escalate": {"nodes": [{"id": "h", "type": "generate", "models": ["m"]}]}}, "agreement"),
+    ({"type": "cascade", "agreement": 1.5, "cheap": {"nodes": [{"id": "g", "type": "generate", "models": ["m"]}]},
+      "escalate": {"nodes": [{"id": "h", "type": "generate", "models": ["m"]}]}}, "agreement"),
+    ({"type": "cascade", "cheap": {"nodes": [{"id": "g", "type": "generate", "models": ["m"]}]},
+      "escalate": {"nodes": [{"id": "h", "type": "generate", "models": ["m"]}], "file": "x.yaml"}},
+     "give exactly one of `nodes`"),
+])
+def test_bad_thresholds_and_limits_are_clear_errors(node: dict[str, object], snippet: str) -> None:
+    with pytest.raises(ConfigErrors) as caught:
+        system([{"id": "answer", **node}], {"m": "fake/alpha"})
+    text = str(caught.value)
+    assert snippet in text and "nodes[0]" in text and "Traceback" not in text
