@@ -225,7 +225,8 @@ def critical_path_s(trace: Sequence[dict[str, Any]]) -> float:
     """Latency of the slowest chain of nodes, from each call's recorded latency.
 
     Within a node, calls for different candidates run at once and calls for the same
-    candidate (verify's reasoning then verdict) run one after the other.
+    candidate (verify's reasoning then verdict) run one after the other; a node's branches
+    (a cascade's sub-systems) add their own critical paths.
     """
     finish: dict[str, float] = {}
     for entry in trace:
@@ -234,6 +235,8 @@ def critical_path_s(trace: Sequence[dict[str, Any]]) -> float:
             key = (str(call.get("model")), int(call.get("sample_index", 0)))
             chains[key] = chains.get(key, 0.0) + float(call.get("latency_s") or 0.0)
         own = max(chains.values(), default=0.0)
+        # A cascade's branches run one after the other (the escalation only after the cheap one).
+        own += sum(critical_path_s(branch) for branch in (entry.get("branches") or {}).values())
         start = max((finish.get(i, 0.0) for i in entry.get("inputs", ())), default=0.0)
         finish[str(entry["node"])] = start + own
     value = max(finish.values(), default=0.0)

@@ -40,3 +40,11 @@ def test_cached_and_broken_latencies() -> None:
     assert critical_path_s([]) == 0.0
     assert critical_path_s([{"node": "g", "inputs": [], "calls": [{"model": "a", "latency_s": None}]}]) == 0.0
     assert critical_path_s([{"node": "g", "inputs": [], "calls": [call("a", math.inf)]}]) == 0.0
+
+
+def test_a_cascades_branches_run_one_after_the_other() -> None:
+    cheap = [{"node": "answer.draft", "inputs": [], "calls": [call("c", 1.0, 0), call("c", 1.5, 1)]}]
+    escalate = [{"node": "answer.strong", "inputs": [], "calls": [call("s", 3.0)]}]
+    trace = [{"node": "answer", "inputs": [], "calls": [], "branches": {"cheap": cheap, "escalate": escalate}}]
+    assert critical_path_s(trace) == 1.5 + 3.0
+    assert critical_path_s([{**trace[0], "branches": {"cheap": cheap}}]) == 1.5  # it did not escalate
