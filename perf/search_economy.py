@@ -89,7 +89,7 @@ def main() -> None:
 
         baseline = 0
         for alias in ctx.spec.models:  # the power ranking, uncached
-            single = single_model_system(ctx.spec, alias, outcome.ranking.temperature)
+            single = single_model_system(ctx.spec, alias)
             baseline += calls_without_cache(single, ctx.dev_items, ctx.benchmark.scorer)
         trials = [t for t in study.trials if is_evaluated(t)]
         for trial in trials:
