@@ -17,7 +17,7 @@ was expected.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -154,18 +154,17 @@ def _reference_maker(spec: CustomBenchmarkSpec) -> Callable[[Any, Any], Any] | N
 
 def _file_loader(spec: CustomBenchmarkSpec, data_path: Path) -> Callable[[], list[Item]]:
     def load() -> list[Item]:
-        return records_to_items(
-            read_records(data_path),
-            source=str(data_path),
-            id_field=spec.fields.id,
-            input_field=spec.fields.input,
-            answer_field=spec.fields.answer,
-            make_reference=_reference_maker(spec),
-            choices_field=spec.fields.choices,
-            category_field=spec.fields.category,
-        )
+        return _items(spec, read_records(data_path), str(data_path))
 
     return load
+
+
+def _items(spec: CustomBenchmarkSpec, records: Iterable[Mapping[str, Any]], source: str) -> list[Item]:
+    """The records as items, by the definition's field map."""
+    f = spec.fields
+    return records_to_items(records, source=source, id_field=f.id, input_field=f.input, answer_field=f.answer,
+                            make_reference=_reference_maker(spec), choices_field=f.choices,
+                            category_field=f.category)
 
 
 def _callable_loader(spec: CustomBenchmarkSpec, source: str, locator: YamlLocator) -> Callable[[], list[Item]]:
@@ -193,15 +192,6 @@ def _callable_loader(spec: CustomBenchmarkSpec, source: str, locator: YamlLocato
                     f"{spec.loader} returned {type(record).__name__} as record {number}; "
                     "expected mappings or archon.benchmarks.types.Item objects",
                 )
-        return records_to_items(
-            produced,
-            source=source,
-            id_field=spec.fields.id,
-            input_field=spec.fields.input,
-            answer_field=spec.fields.answer,
-            make_reference=_reference_maker(spec),
-            choices_field=spec.fields.choices,
-            category_field=spec.fields.category,
-        )
+        return _items(spec, produced, source)
 
     return load
