@@ -77,3 +77,13 @@ def test_restore_lets_a_search_continue_from_its_recording(recording: Path, tmp_
     outcome = run_search(path, run_dir=tmp_path / "again")  # resumes the recorded study: nothing to run
     assert outcome.provider_calls == 0
     assert len(outcome.study.trials) == len((recording / "trials.jsonl").read_text().splitlines())
+
+
+def test_the_committed_showcase_recording_replays_exactly(tmp_path: Path) -> None:
+    from archon.search.recording import replay_recording
+
+    recording = Path(__file__).parents[2] / "recordings" / "showcase-humaneval"
+    if not (recording / "manifest.json").exists():
+        pytest.skip("no showcase recording in this checkout")
+    outcome = replay_recording(recording, tmp_path / "replay")  # raises on any call missing or score changed
+    assert outcome.trials >= 6
