@@ -103,7 +103,7 @@ def main() -> int:
     from archon.models.client import ModelClient
     from archon.runtime.system import System
     from archon.search.evaluation import evaluate_dev
-    from archon.search.recording import _export_responses, import_responses
+    from archon.search.recording import export_responses, import_responses
 
     args.run_dir.mkdir(parents=True, exist_ok=True)
     args.recording.mkdir(parents=True, exist_ok=True)
@@ -137,7 +137,7 @@ def main() -> int:
             print(f"{name}: {spec['name']} {dev.score:.3f} on {len(by_item)} items, {calls:.2f} calls/query "
                   f"({time.perf_counter() - started:.0f} s)", file=sys.stderr)
             if not args.replay:
-                _export_responses(cache_path, responses)  # after each system: nothing paid is lost
+                export_responses(cache_path, responses)  # after each system: nothing paid is lost
         *baselines, (b_name, b_scores, b_calls) = scored
         for a_name, a_scores, a_calls in baselines:
             pair = paired_difference(a_scores, b_scores)

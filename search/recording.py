@@ -61,7 +61,7 @@ def export_recording(run_dir: Path, out: Path) -> dict[str, Any]:
     rundir = RunDir(run_dir)
     meta = rundir.metadata()
     out.mkdir(parents=True, exist_ok=True)
-    n_responses = _export_responses(rundir.cache, out / RESPONSES)
+    n_responses = export_responses(rundir.cache, out / RESPONSES)
     n_executions = _export_executions(rundir.executions, out / EXECUTIONS)
     for name in COPIED:
         if (rundir.path / name).exists():
@@ -174,7 +174,7 @@ def compare_final(recorded: dict[str, Any], replayed: dict[str, Any]) -> list[st
 
 # -- the two stores as JSON lines ------------------------------------------------------------
 
-def _export_responses(path: Path, out: Path) -> int:
+def export_responses(path: Path, out: Path) -> int:
     if not path.exists():
         out.write_text("", encoding="utf-8")
         return 0
