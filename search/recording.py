@@ -76,7 +76,7 @@ def export_recording(run_dir: Path, out: Path) -> dict[str, Any]:
         _sqlite_copy(study_db, out / "study.db")
     trials = _trial_lines(out / "trials.jsonl")
     manifest = {
-        "search": meta.get("source"), "study": meta.get("study"),
+        "search": portable_path(meta.get("source")), "study": meta.get("study"),
         "commit": code_commit(), "responses": n_responses, "executions": n_executions,
         "trials": len(trials), "evaluated_trials": sum(1 for t in trials if _evaluated(t)),
         "sittings": meta.get("sittings", []),
@@ -268,9 +268,26 @@ def _require(recording: Path) -> None:
 
 def code_commit() -> str | None:
     """The git commit of the archon code running (None outside a checkout)."""
+    return _git(Path(__file__).resolve().parent, "rev-parse", "HEAD")
+
+
+def portable_path(path: str | None) -> str | None:
+    """``path`` relative to the root of the git checkout holding it, so a manifest names the same
+    file on every clone (a search run from a frozen worktree would otherwise record that worktree)."""
+    if not path:
+        return path
+    resolved = Path(path).resolve()
+    root = _git(resolved.parent, "rev-parse", "--show-toplevel") if resolved.parent.is_dir() else None
+    if root is None or not resolved.is_relative_to(Path(root).resolve()):
+        return path
+    return resolved.relative_to(Path(root).resolve()).as_posix()
+
+
+def _git(cwd: Path, *args: str) -> str | None:
     try:
-        done = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10,
-                              cwd=Path(__file__).resolve().parent)
+        done = subprocess.run(["git", *args], capture_output=True, text=True, timeout=10, cwd=cwd)
     except (OSError, subprocess.SubprocessError):
+        return None
+    if done.returncode != 0:
         return None
     return done.stdout.strip() or None

@@ -87,3 +87,18 @@ def test_the_committed_showcase_recording_replays_exactly(tmp_path: Path) -> Non
         pytest.skip("no showcase recording in this checkout")
     outcome = replay_recording(recording, tmp_path / "replay")  # raises on any call missing or score changed
     assert outcome.trials >= 6
+
+
+def test_the_manifest_names_the_search_file_relative_to_its_checkout(tmp_path: Path) -> None:
+    from archon.search.recording import portable_path
+
+    checkout = tmp_path / "worktree"
+    (checkout / "configs" / "search").mkdir(parents=True)
+    search_file = checkout / "configs" / "search" / "s.yaml"
+    search_file.write_text("name: s\n", encoding="utf-8")
+    subprocess.run(["git", "init", "-q", str(checkout)], check=True)
+    assert portable_path(str(search_file)) == "configs/search/s.yaml"  # not the machine's absolute path
+    outside = tmp_path / "loose.yaml"
+    outside.write_text("name: s\n", encoding="utf-8")
+    assert portable_path(str(outside)) == str(outside)  # outside a checkout it stays as given
+    assert portable_path(None) is None
