@@ -35,6 +35,7 @@ tr.best td { background: #eef7ee; } .note { color: #4a5568; font-size: .92rem; }
 pre { background: #f7f8fa; padding: .8rem; overflow-x: auto; font-size: .82rem; border: 1px solid #e6ebf1; }
 .arch { display: grid; grid-template-columns: 1fr 1fr; gap: 1rem; align-items: start; }
 svg.dag text { font-size: 12px; font-family: system-ui, sans-serif; }
+figure.branch { margin: .6rem 0 0 1.2rem; } figure.branch figcaption { color: #4a5568; font-size: .85rem; }
 """
 
 
@@ -188,13 +189,25 @@ def _architectures(opened: OpenRun, board: Leaderboard) -> str:
             parts.append(f"<p class='note'>trial {row.trial}: not rebuilt ({_e(str(exc))})</p>")
             continue
         parts.append(f"<h3>Trial {row.trial}: {_e(row.architecture)} (dev {_pct(row.score)})</h3>"
-                     f"<div class='arch'>{dag_svg(system)}<pre>{_e(system.to_yaml())}</pre></div>")
+                     f"<div class='arch'><div>{dag_svg(system.graph)}{branch_svgs(system.graph)}</div>"
+                     f"<pre>{_e(system.to_yaml())}</pre></div>")
     return "".join(parts)
 
 
-def dag_svg(system: Any) -> str:
-    """The system's DAG as SVG: nodes in columns by depth, edges from inputs, the output framed."""
-    graph = system.graph
+def branch_svgs(graph: Any, owner: str = "") -> str:
+    """Each branch of a node that has them (a cascade's cheap and escalation sub-systems) drawn
+    beneath the main diagram, captioned with the node and branch it belongs to."""
+    parts = []
+    for node_id in graph.order:
+        for name, branch in graph.branches.get(node_id, {}).items():
+            where = f"{owner}{node_id} \u203a {name}"
+            parts.append(f"<figure class='branch'><figcaption>{_e(where)}</figcaption>{dag_svg(branch)}</figure>"
+                         + branch_svgs(branch, f"{where} \u203a "))
+    return "".join(parts)
+
+
+def dag_svg(graph: Any) -> str:
+    """A system's DAG as SVG: nodes in columns by depth, edges from inputs, the output framed."""
     depth: dict[str, int] = {}
     for node in graph.order:
         depth[node] = 1 + max((depth[i] for i in graph.inputs[node]), default=-1)

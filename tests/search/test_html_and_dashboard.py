@@ -120,3 +120,15 @@ def test_a_report_of_a_search_still_running_says_so(make_search: SearchFactory, 
     run_search(path, run_dir=tmp_path / "run")  # trials run, but no summary yet
     page = html_report(open_run(tmp_path / "run"))
     assert "The search has not finished" in page and "leaderboard-table" in page
+
+
+def test_a_cascade_is_drawn_with_its_branches() -> None:
+    from archon.runtime.system import System
+    from archon.search.html_report import branch_svgs
+
+    system = System.load(Path(__file__).parents[2] / "configs" / "adaptive.yaml", cache=False)
+    drawn = branch_svgs(system.graph)
+    captions = [part.split("</figcaption>")[0] for part in drawn.split("<figcaption>")[1:]]
+    assert captions == [f"{node} \u203a {name}" for node in system.graph.order
+                        for name in system.graph.branches.get(node, {})]
+    assert len(captions) >= 2 and drawn.count("<svg") == len(captions)  # one diagram per branch
