@@ -22,6 +22,8 @@ from optuna.trial import FrozenTrial, TrialState
 from archon.search.trial_attrs import is_duplicate, is_infeasible
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from archon.search.evaluation import ItemOutcome
 
 
@@ -52,6 +54,7 @@ class SearchMonitor:
         self.running: Running | None = None
         self.best: tuple[int, float] | None = None
         self.ended: Counter[str] = Counter()
+        self.earlier = 0  # trials an earlier sitting evaluated (counted, but not in this sitting's pace)
         self.spent_usd = 0.0
         self._lock = threading.Lock()
         self._rate: tuple[float, int] = (self.started, _local_tokens())
@@ -73,6 +76,13 @@ class SearchMonitor:
     def outcome(self, outcome: ItemOutcome) -> None:
         """An item of the running unit scored (what it cost included)."""
         self.item(outcome.score, outcome.usd + outcome.scoring_usd)
+
+    def resume(self, trials: Iterable[FrozenTrial]) -> None:
+        """Count what an earlier sitting finished, so a resumed search shows its real progress."""
+        for trial in trials:
+            if trial.state.is_finished():
+                self.trial_finished(trial)
+        self.earlier = self.ended["evaluated"]
 
     def trial_finished(self, trial: FrozenTrial) -> None:
         with self._lock:
@@ -126,8 +136,8 @@ class SearchMonitor:
         bounds = []
         if self.timeout_s is not None:
             bounds.append(max(0.0, self.timeout_s - elapsed))
-        if self.n_trials is not None and evaluated:
-            bounds.append(elapsed / evaluated * max(0, self.n_trials - evaluated))
+        if self.n_trials is not None and evaluated > self.earlier:
+            bounds.append(elapsed / (evaluated - self.earlier) * max(0, self.n_trials - evaluated))
         return min(bounds) if bounds else None
 
 

@@ -132,6 +132,7 @@ def run_search(
     recovered = recover_stale_trials(study, settings.stale_after_s)
     if recovered:
         say(f"re-queued trial(s) {', '.join(map(str, recovered))} left running by a process that died")
+    monitor.resume(study.get_trials(deepcopy=False))
     helpers = start_workers(spec, source, rundir, storage_url, name) if worker_index == 0 else []
     try:
         optimize(study, ctx, ranking, rundir, say)

@@ -34,3 +34,17 @@ def test_archon_search_in_a_pipe_prints_status_lines_without_control_characters(
     assert status, done.stderr
     assert any("trials: " in line and "calls " in line for line in status)
     assert "\x1b" not in done.stderr and "\r" not in done.stderr
+
+
+def test_a_resumed_search_counts_the_trials_of_earlier_sittings() -> None:
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study(direction="maximize")
+    for score in (0.5, 0.75, 0.25):
+        study.add_trial(optuna.trial.create_trial(params={}, distributions={}, values=[score]))
+    monitor = SearchMonitor(n_trials=10, timeout_s=None, dev_items=5)
+    monitor.resume(study.get_trials(deepcopy=False))
+    status = monitor.status()
+    assert "trials: 3/10 evaluated; best 0.750 (trial 1)" in status_lines(status)[0]
+    assert status["eta_s"] is None  # no pace yet: nothing has finished in this sitting
