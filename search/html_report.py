@@ -232,12 +232,18 @@ def dag_svg(graph: Any) -> str:
         detail = tech.sketch() or tech.type
         shapes.append(f"<rect x='{x}' y='{y}' width='{width}' height='{height}' rx='6' fill='#f7f9fc' "
                       f"stroke='{stroke}' stroke-width='{2 if node == graph.output else 1}'/>"
-                      f"<text x='{x + 8}' y='{y + 18}' font-weight='600'>{_e(node[:24])}</text>"
-                      f"<text x='{x + 8}' y='{y + 35}' fill='#52606d'>{_e(detail[:26])}</text>")
+                      f"<title>{_e(node)}: {_e(detail)}</title>"
+                      f"<text x='{x + 8}' y='{y + 18}' font-weight='600'>{_e(_fit(node))}</text>"
+                      f"<text x='{x + 8}' y='{y + 35}' fill='#52606d'>{_e(_fit(detail))}</text>")
     return (f"<svg class='dag' role='img' aria-label='architecture diagram' width='{total_w}' height='{total_h}' "
             f"viewBox='0 0 {total_w} {total_h}' xmlns='http://www.w3.org/2000/svg'><defs><marker id='arrow' "
             "viewBox='0 0 10 10' refX='10' refY='5' markerWidth='7' markerHeight='7' orient='auto'>"
             "<path d='M0,0 L10,5 L0,10 z' fill='#7b8794'/></marker></defs>" + "".join(shapes) + "</svg>")
+
+
+def _fit(text: str, room: int = 23) -> str:
+    """As much of ``text`` as fits a node's box; the whole of it is in the box's tooltip."""
+    return text if len(text) <= room else text[: room - 1] + "\u2026"
 
 
 def _figure(figure: Any) -> str:
