@@ -60,7 +60,10 @@ def run(args: argparse.Namespace) -> int:
     monitor = SearchMonitor()
     import time
 
-    started, started_at = time.perf_counter(), time.strftime("%Y-%m-%dT%H:%M:%S%z")
+    from archon.search.recording import code_commit
+
+    # The code as it starts: a long sitting may outlive a checkout that moves on meanwhile.
+    started, started_at, commit = time.perf_counter(), time.strftime("%Y-%m-%dT%H:%M:%S%z"), code_commit()
     # Live status while slow models work: redrawn in place on a terminal, a plain line every
     # 30 s in a pipe or CI log (so a long trial is never a silent minute).
     with StatusView(lambda: status_lines(monitor.status()), console=err) as view:
@@ -77,12 +80,11 @@ def run(args: argparse.Namespace) -> int:
 
     err.print("summarizing: leaderboard, export, plots" + ("" if args.no_final else ", held-out test evaluation"))
     summary = summarize(outcome, final=not args.no_final, progress=err.is_terminal)
-    from archon.search.recording import code_commit
     from archon.search.rundir import RunDir
     from archon.search.trial_attrs import is_evaluated
 
     RunDir(outcome.run_dir).add_sitting({
-        "started": started_at, "commit": code_commit(), "wall_s": round(time.perf_counter() - started, 1),
+        "started": started_at, "commit": commit, "wall_s": round(time.perf_counter() - started, 1),
         "provider_calls": outcome.provider_calls, "final": not args.no_final,
         "evaluated_trials": sum(is_evaluated(t) for t in outcome.study.get_trials(deepcopy=False)),
     })
