@@ -273,14 +273,14 @@ def code_commit() -> str | None:
 
 def portable_path(path: str | None) -> str | None:
     """``path`` relative to the root of the git checkout holding it, so a manifest names the same
-    file on every clone (a search run from a frozen worktree would otherwise record that worktree)."""
+    file on every clone (a search run from another worktree would otherwise record that worktree)."""
     if not path:
         return path
     resolved = Path(path).resolve()
-    root = _git(resolved.parent, "rev-parse", "--show-toplevel") if resolved.parent.is_dir() else None
-    if root is None or not resolved.is_relative_to(Path(root).resolve()):
+    root = _git(resolved.parent, "rev-parse", "--show-toplevel")  # None where that folder is gone
+    if root is None or not resolved.is_relative_to(top := Path(root).resolve()):
         return path
-    return resolved.relative_to(Path(root).resolve()).as_posix()
+    return resolved.relative_to(top).as_posix()
 
 
 def _git(cwd: Path, *args: str) -> str | None:
