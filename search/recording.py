@@ -3,7 +3,8 @@
     RECORDING/
       manifest.json       what was recorded: commit, search, trials, sittings and their wall time
       search.yaml         the search definition as run
-      responses.jsonl     every model response, by cache key (sorted, so a growing recording diffs small)
+      responses.jsonl     every model response, by cache key (sorted, so a growing recording diffs small),
+                          and every call that failed for good (its error instead of a text)
       executions.jsonl    every sandbox run's result, by key
       trials.jsonl        the trials as the search logged them
       study.db            the optuna study (SQLite)
@@ -28,12 +29,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from archon.errors import ArchonError
+from archon.errors import ArchonError, ModelCallError
 from archon.models.cache import ResponseCache
 from archon.models.types import Completion
 from archon.sandbox.result import ExecutionResult
 from archon.sandbox.store import ExecutionStore
-from archon.search.rundir import RunDir
+from archon.search.rundir import RUN_FILE, RunDir
 
 MANIFEST = "manifest.json"
 RESPONSES = "responses.jsonl"
@@ -97,6 +98,14 @@ def restore_recording(recording: Path, run_dir: Path) -> None:
     for name in ("study.db", "trials.jsonl", "search.yaml"):
         if (recording / name).exists() and not (run_dir / name).exists():
             shutil.copy2(recording / name, run_dir / name)
+    manifest = json.loads((recording / MANIFEST).read_text(encoding="utf-8"))
+    rundir = RunDir(run_dir)
+    if not (run_dir / RUN_FILE).exists():  # what `archon search` would have written, so report etc. open it
+        from archon.search.storage import default_storage_url
+
+        rundir.write_metadata(default_storage_url(run_dir), manifest.get("study") or "", None,
+                              manifest.get("search") or "")
+    rundir.keep_sittings(manifest.get("sittings", []))
 
 
 @dataclass
@@ -178,15 +187,22 @@ def export_responses(path: Path, out: Path) -> int:
     if not path.exists():
         out.write_text("", encoding="utf-8")
         return 0
-    ResponseCache(path).flush()
+    cache = ResponseCache(path)
+    cache.flush()
     with sqlite3.connect(path) as conn:
         rows = conn.execute(f"SELECT key, {', '.join(RESPONSE_FIELDS)}, logprobs FROM responses ORDER BY key"
                             ).fetchall()
+    lines = []
+    for key, *values, logprobs in rows:
+        line = {"key": key, **dict(zip(RESPONSE_FIELDS, values, strict=True))}
+        if logprobs is not None:  # only where the call asked for them: most lines stay as they were
+            line["logprobs"] = json.loads(logprobs)
+        lines.append(line)
+    # Calls lost for good (a replay must lose them too): a line with the error instead of a text.
+    lines += [{"key": key, "model": error.model, "error": error.reason, "attempts": error.attempts}
+              for key, error in cache.failures()]
     with out.open("w", encoding="utf-8") as handle:
-        for key, *values, logprobs in rows:
-            line = {"key": key, **dict(zip(RESPONSE_FIELDS, values, strict=True))}
-            if logprobs is not None:  # only where the call asked for them: most lines stay as they were
-                line["logprobs"] = json.loads(logprobs)
+        for line in sorted(lines, key=lambda line: str(line["key"])):
             handle.write(json.dumps(line, ensure_ascii=False) + "\n")
     return len(rows)
 
@@ -194,6 +210,9 @@ def export_responses(path: Path, out: Path) -> int:
 def import_responses(path: Path, cache: ResponseCache) -> int:
     count = 0
     for line in _lines(path):
+        if "error" in line:
+            cache.put_failure(line["key"], ModelCallError(line["model"], line["error"], attempts=line["attempts"]))
+            continue
         logprobs = line.get("logprobs")
         cache.put(line["key"], Completion(**{k: line[k] for k in RESPONSE_FIELDS},
                                           logprobs=None if logprobs is None else tuple(logprobs)))

@@ -10,6 +10,11 @@ call). A batch is written when it holds ``max_unsaved_s`` of provider time or ha
 waited that long, when it reaches ``max_unsaved`` responses, on ``flush()``/``close()``
 and at interpreter exit; so a hard crash loses at most about a second of calls,
 which a rerun makes again.
+
+A call that failed for good (after its retries) is remembered too, in its own table: a
+replay must fail where the recorded run failed (a prompt too long for the model's context
+scored that item 0 live), while a live run never takes a recorded failure as its answer
+(a timeout under load may pass next time), so only ``failure()`` reads it.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import time
 import weakref
 from pathlib import Path
 
+from archon.errors import ModelCallError
 from archon.models.types import Completion
 
 SCHEMA = """
@@ -37,6 +43,15 @@ CREATE TABLE IF NOT EXISTS responses (
     created REAL NOT NULL,
     finish_reason TEXT,
     logprobs TEXT
+)
+"""
+FAILURES = """
+CREATE TABLE IF NOT EXISTS failures (
+    key TEXT PRIMARY KEY,
+    model TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    created REAL NOT NULL
 )
 """
 # Columns added after the first release: caches made before them gain the column (NULL there).
@@ -106,6 +121,28 @@ class ResponseCache:
             if due:
                 self._write_pending()
 
+    def put_failure(self, key: str, error: ModelCallError) -> None:
+        """Remember that the call ``key`` failed for good (written at once: failures are rare)."""
+        with self._lock:
+            self._connection().execute("INSERT OR REPLACE INTO failures VALUES (?, ?, ?, ?, ?)",
+                                       (key, error.model, error.reason, error.attempts, time.time()))
+
+    def failure(self, key: str) -> ModelCallError | None:
+        """How the call ``key`` failed for good, if it did (its response, if one came later, is looked up first)."""
+        with self._lock:
+            found = self._connection().execute("SELECT model, reason, attempts FROM failures WHERE key = ?",
+                                               (key,)).fetchone()
+        return None if found is None else ModelCallError(found[0], found[1], attempts=found[2])
+
+    def failures(self) -> list[tuple[str, ModelCallError]]:
+        """Every remembered failure whose call has no response, by key."""
+        self.flush()
+        with self._lock:
+            rows = self._connection().execute(
+                "SELECT key, model, reason, attempts FROM failures WHERE key NOT IN (SELECT key FROM responses) "
+                "ORDER BY key").fetchall()
+        return [(key, ModelCallError(model, reason, attempts=attempts)) for key, model, reason, attempts in rows]
+
     def flush(self) -> None:
         """Write every response still held in memory."""
         with self._lock:
@@ -142,6 +179,7 @@ class ResponseCache:
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA busy_timeout=60000")
             conn.execute(SCHEMA)
+            conn.execute(FAILURES)
             present = {row[1] for row in conn.execute("PRAGMA table_info(responses)")}
             for column, kind in ADDED_COLUMNS.items():
                 if column not in present:

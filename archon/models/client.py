@@ -45,7 +45,7 @@ class ModelClient:
         replay: bool = False,
     ) -> None:
         """``replay``: every call must be in ``cache`` (a recording); a miss raises ``ReplayMiss``
-        instead of calling the provider."""
+        instead of calling the provider, and a call the recorded run lost for good fails as it did."""
         self.cache = cache
         self.replay = replay
         self.max_concurrency = max_concurrency
@@ -76,6 +76,8 @@ class ModelClient:
             self.counters["cache_hits"] += 1
             return hit
         if self.replay:
+            if self.cache is not None and (failed := self.cache.failure(key)) is not None:
+                raise failed  # the recorded run lost this call for good: so does its replay
             asked = next((m["content"] for m in reversed(request.messages) if m.get("role") != "assistant"), "")
             raise ReplayMiss("model call", f"{request.model}, sample {request.sample_index}, key {key[:12]}, "
                              f"prompt starting {' '.join(str(asked).split())[:70]!r}")
@@ -105,6 +107,8 @@ class ModelClient:
             future.cancel()
             raise
         except BaseException as exc:
+            if isinstance(exc, ModelCallError) and self.cache is not None:
+                self.cache.put_failure(key, exc)  # for a replay of this run (see the cache's docstring)
             future.set_exception(exc)
             future.exception()  # mark retrieved: waiters (if any) get it; no "never retrieved" noise
             raise

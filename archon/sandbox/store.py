@@ -10,6 +10,7 @@ stored result, not a new run, is what a replay sees; with ``strict`` a miss rais
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import sqlite3
@@ -52,9 +53,16 @@ class ExecutionStore:
         return None if row is None else ExecutionResult(**json.loads(row[0]))
 
     def put(self, key: str, result: ExecutionResult) -> None:
-        kept = {**asdict(result), "stdout": result.stdout[-KEPT_CHARS:], "stderr": result.stderr[-KEPT_CHARS:]}
         with self._lock:
-            self._conn.execute("INSERT OR REPLACE INTO executions VALUES (?, ?)", (key, json.dumps(kept)))
+            self._conn.execute("INSERT OR REPLACE INTO executions VALUES (?, ?)", (key, _stored(result)))
+
+    def keep(self, key: str, result: ExecutionResult) -> ExecutionResult:
+        """Store ``result`` unless ``key`` has one already (another worker ran the same program at
+        the same time), and return the stored one: every caller then sees the result a replay sees."""
+        with self._lock:
+            self._conn.execute("INSERT OR IGNORE INTO executions VALUES (?, ?)", (key, _stored(result)))
+            (stored,) = self._conn.execute("SELECT result FROM executions WHERE key = ?", (key,)).fetchone()
+        return ExecutionResult(**json.loads(stored))
 
     def items(self) -> list[tuple[str, dict[str, Any]]]:
         with self._lock:
@@ -71,6 +79,10 @@ class ExecutionStore:
             self._conn.close()
 
 
+def _stored(result: ExecutionResult) -> str:
+    return json.dumps({**asdict(result), "stdout": result.stdout[-KEPT_CHARS:], "stderr": result.stderr[-KEPT_CHARS:]})
+
+
 class CachedSandbox(ProgramRunner):
     """A sandbox whose runs are remembered in ``store`` (see the module docstring).
 
@@ -83,6 +95,7 @@ class CachedSandbox(ProgramRunner):
         self.strict = strict
         self._inner = inner
         self.counters = {"runs": 0, "hits": 0}
+        self._inflight: dict[tuple[int, str], asyncio.Task[ExecutionResult]] = {}
 
     @property
     def inner(self) -> Sandbox:
@@ -100,7 +113,20 @@ class CachedSandbox(ProgramRunner):
         if self.strict:
             first_line = next((line for line in code.splitlines() if line.strip()), "")
             raise ReplayMiss("sandbox execution", f"program {key[:12]} starting {first_line[:60]!r}")
-        result = await self.inner.run(code, limits)
+        # The same program asked for again while it runs (two samples wrote the same code) waits
+        # for that run: a second run could come out otherwise (a test near its time limit on a
+        # loaded machine) and leave the store disagreeing with what the first caller saw. The run
+        # is a task of its own, so a caller that gives up does not take it from the others.
+        inflight = (id(asyncio.get_running_loop()), key)
+        task = self._inflight.get(inflight)
+        if task is None:
+            task = self._inflight[inflight] = asyncio.ensure_future(self._run_and_keep(key, code, limits))
+            task.add_done_callback(lambda _: self._inflight.pop(inflight, None))
+        else:
+            self.counters["hits"] += 1
+        return await asyncio.shield(task)
+
+    async def _run_and_keep(self, key: str, code: str, limits: Limits) -> ExecutionResult:
+        result = self.store.keep(key, await self.inner.run(code, limits))
         self.counters["runs"] += 1
-        self.store.put(key, result)
         return result

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 import archon
-from archon.errors import ReplayMiss
+from archon.errors import ModelCallError, ReplayMiss
 from archon.models.cache import ResponseCache
 from archon.models.client import ModelClient
+from archon.models.retry import RetryPolicy
 from archon.models.types import Completion, ModelRequest
 
 REQUEST = ModelRequest("fake/a", ({"role": "user", "content": "What is 2 + 2?"},), {"max_tokens": 50}, 0)
@@ -61,3 +62,43 @@ def test_a_cache_made_before_finish_reasons_gains_the_column_and_keeps_its_rows(
     cache.put("n", Completion("new", "fake/a", finish_reason="length"))
     cache.flush()
     assert ResponseCache(path).get("n").truncated  # type: ignore[union-attr]
+
+
+FAILING = ModelRequest("fake/a", REQUEST.messages, {"max_tokens": 50, "fake_failure_rate": 1.0}, 0)
+
+
+def test_a_call_lost_for_good_is_recorded_and_lost_again_in_replay_but_retried_live(tmp_path: Path) -> None:
+    cache = ResponseCache(tmp_path / "c.sqlite")
+    live = ModelClient(cache, retry=RetryPolicy(max_retries=0))
+    with pytest.raises(ModelCallError, match="injected failure"):
+        asyncio.run(live.complete(FAILING))
+    # The replay fails the call as the recorded run did (that item scored what it scored), not
+    # with "the recording has no model call".
+    with pytest.raises(ModelCallError, match="injected failure") as replayed:
+        asyncio.run(ModelClient(ResponseCache(tmp_path / "c.sqlite"), replay=True).complete(FAILING))
+    assert replayed.value.model == "fake/a"
+    # A live run asks the provider again: a failure may not last (a timeout under load).
+    again = ModelClient(cache, retry=RetryPolicy(max_retries=0))
+    with pytest.raises(ModelCallError):
+        asyncio.run(again.complete(FAILING))
+    assert again.counters["provider_calls"] == 1
+
+
+def test_a_recording_carries_failed_calls_beside_the_responses(tmp_path: Path) -> None:
+    from archon.search.recording import export_responses, import_responses
+
+    cache = ResponseCache(tmp_path / "c.sqlite")
+    client = ModelClient(cache, retry=RetryPolicy(max_retries=0))
+    answered = asyncio.run(client.complete(REQUEST))
+    with pytest.raises(ModelCallError):
+        asyncio.run(client.complete(FAILING))
+    cache.close()
+    assert export_responses(tmp_path / "c.sqlite", tmp_path / "responses.jsonl") == 1
+    lines = (tmp_path / "responses.jsonl").read_text().splitlines()
+    assert len(lines) == 2 and sum('"error"' in line for line in lines) == 1
+    restored = ResponseCache(tmp_path / "restored.sqlite")
+    assert import_responses(tmp_path / "responses.jsonl", restored) == 1
+    replaying = ModelClient(restored, replay=True)
+    assert asyncio.run(replaying.complete(REQUEST)).text == answered.text
+    with pytest.raises(ModelCallError, match="injected failure"):
+        asyncio.run(replaying.complete(FAILING))

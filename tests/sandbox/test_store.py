@@ -9,6 +9,7 @@ import pytest
 
 from archon.errors import ReplayMiss
 from archon.sandbox import Sandbox
+from archon.sandbox.result import ExecutionResult
 from archon.sandbox.store import CachedSandbox, ExecutionStore
 from archon.sandbox.unit_tests import run_test_suite, suite_marker, suite_program, suite_verdicts
 
@@ -23,6 +24,28 @@ def test_a_program_runs_once_and_its_result_is_kept(sandbox: Sandbox, tmp_path: 
     # Another process opening the same file finds it, and runs nothing.
     reopened = CachedSandbox(ExecutionStore(tmp_path / "runs.sqlite"), strict=True)
     assert asyncio.run(reopened.run_python("print(6 * 7)", timeout_s=5)) == first
+
+
+def test_the_same_program_asked_for_twice_at_once_runs_once(sandbox: Sandbox, tmp_path: Path) -> None:
+    # Two samples that wrote the same code: a second run could time out where the first passed,
+    # and leave the store saying other than what the first caller was told.
+    cached = CachedSandbox(ExecutionStore(tmp_path / "runs.sqlite"), sandbox)
+
+    async def twice() -> list[ExecutionResult]:
+        return list(await asyncio.gather(*(cached.run_python("import random; print(random.random())")
+                                           for _ in range(2))))
+
+    first, second = asyncio.run(twice())
+    assert first == second and cached.counters == {"runs": 1, "hits": 1}
+    ((_key, kept),) = cached.store.items()
+    assert kept["stdout"] == first.stdout
+
+
+def test_a_result_stored_first_is_the_one_every_caller_gets(tmp_path: Path) -> None:
+    store = ExecutionStore(tmp_path / "runs.sqlite")
+    first = ExecutionResult(0, "first\n", "", False, "ok", 0.1, "subprocess")
+    assert store.keep("k", first) == first
+    assert store.keep("k", ExecutionResult(0, "second\n", "", False, "ok", 0.1, "subprocess")) == first
 
 
 def test_a_strict_store_refuses_a_program_it_never_saw(tmp_path: Path) -> None:

@@ -79,6 +79,15 @@ def test_restore_lets_a_search_continue_from_its_recording(recording: Path, tmp_
     assert len(outcome.study.trials) == len((recording / "trials.jsonl").read_text().splitlines())
 
 
+def test_restore_keeps_the_recorded_sittings_for_the_next_recording(recording: Path, tmp_path: Path) -> None:
+    run_dir = tmp_path / "again"
+    restore_recording(recording, run_dir)
+    restore_recording(recording, run_dir)  # twice: each sitting still counted once
+    RunDir(run_dir).add_sitting({"started": "2099-01-01T00:00:00+0000", "wall_s": 2.0, "evaluated_trials": 5})
+    manifest = export_recording(run_dir, tmp_path / "grown")
+    assert [s["wall_s"] for s in manifest["sittings"]] == [1.5, 2.0] and manifest["live_wall_s"] == 3.5
+
+
 def test_the_committed_showcase_recording_replays_exactly(tmp_path: Path) -> None:
     from archon.search.recording import replay_recording
 
