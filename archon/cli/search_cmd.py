@@ -77,17 +77,23 @@ def run(args: argparse.Namespace) -> int:
         return 0
     from archon.search.leaderboard import build_leaderboard
     from archon.search.results import summarize
-
-    err.print("summarizing: leaderboard, export, plots" + ("" if args.no_final else ", held-out test evaluation"))
-    summary = summarize(outcome, final=not args.no_final, progress=err.is_terminal)
     from archon.search.rundir import RunDir
     from archon.search.trial_attrs import is_evaluated
 
-    RunDir(outcome.run_dir).add_sitting({
-        "started": started_at, "commit": commit, "wall_s": round(time.perf_counter() - started, 1),
-        "provider_calls": outcome.provider_calls, "final": not args.no_final,
-        "evaluated_trials": sum(is_evaluated(t) for t in outcome.study.get_trials(deepcopy=False)),
-    })
+    err.print("summarizing: leaderboard, export, plots" + ("" if args.no_final else ", held-out test evaluation"))
+    finished = False
+    try:
+        summary = summarize(outcome, final=not args.no_final, progress=err.is_terminal)
+        finished = True
+    finally:
+        # Counted even when the summary is cut short (Ctrl-C in a long pruning audit or final
+        # evaluation): its trials and calls are kept, and so is what the sitting cost.
+        RunDir(outcome.run_dir).add_sitting({
+            "started": started_at, "commit": commit, "wall_s": round(time.perf_counter() - started, 1),
+            "provider_calls": outcome.provider_calls, "final": not args.no_final,
+            "evaluated_trials": sum(is_evaluated(t) for t in outcome.study.get_trials(deepcopy=False)),
+            **({} if finished else {"summary_interrupted": True}),
+        })
     out = console()
     render_summary(summary, build_leaderboard(outcome.study, summary["objectives"]), out)
     out.print(f"\nrun directory: {outcome.run_dir}   (archon report {outcome.run_dir})")
