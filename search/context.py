@@ -31,6 +31,8 @@ class SearchContext:
     monitor: SearchMonitor = field(default_factory=SearchMonitor)
     #: Where generated code runs: one store of executions (in the run directory) for every trial.
     sandbox: CodeRunner | None = None
+    #: Trials that the recorded run lost midway and queued again (a replay fails them too).
+    interrupted: frozenset[int] = frozenset()
 
     def load_system(self, data: dict[str, Any]) -> System:
         """A system of this search: it shares the search's client (cache, limits) and sandbox."""

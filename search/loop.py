@@ -30,6 +30,7 @@ from archon.search.trial_attrs import (
     DUPLICATE_ATTR,
     FINGERPRINT_ATTR,
     INFEASIBLE_ATTR,
+    RETRY_OF_ATTR,
     SEEDED_ATTR,
     SYSTEM_ATTR,
     is_duplicate,
@@ -114,7 +115,7 @@ def _trial_record(trial: FrozenTrial) -> dict[str, Any]:
         "trial": trial.number, "state": trial.state.name, "values": trial.values, "pid": os.getpid(),
         "infeasible": trial.user_attrs.get(INFEASIBLE_ATTR), "duplicate_of": trial.user_attrs.get(DUPLICATE_ATTR),
         "fingerprint": trial.user_attrs.get(FINGERPRINT_ATTR), "summary": summary_of(trial),
-        "seeded": trial.user_attrs.get(SEEDED_ATTR),
+        "seeded": trial.user_attrs.get(SEEDED_ATTR), "retry_of": trial.user_attrs.get(RETRY_OF_ATTR),
         "params": trial.params, "finished": time.time(),
     }
 

@@ -56,6 +56,18 @@ class TrialError(ArchonError):
         return f"trial {self.trial}: every dev item failed: {self.reason}"
 
 
+class ReplayedInterruption(ArchonError):
+    """A replay fails, where the recorded run lost it midway, the trial the recorded run re-queued:
+    the same trial numbers then hold the same architectures, and the sampler sees the same history."""
+
+    def __init__(self, trial: int) -> None:
+        super().__init__(trial)
+        self.trial = trial
+
+    def __str__(self) -> str:
+        return f"trial {self.trial} was interrupted in the recorded run (it was queued again)"
+
+
 class ArchitectureObjective:
     def __init__(self, ctx: SearchContext, ranking: PowerRanking) -> None:
         self.ctx = ctx
@@ -65,9 +77,9 @@ class ArchitectureObjective:
         with Heartbeat(trial, self.ctx.spec.search.heartbeat_s):
             try:
                 return self._run(trial)
-            except KeyboardInterrupt:
-                # Ctrl-C fails this trial; queue its architecture again so a rerun finishes it
-                # (the calls it already made are in the cache).
+            except (KeyboardInterrupt, ReplayedInterruption):
+                # Ctrl-C (or a process that died: see recovery) fails this trial; queue its
+                # architecture again so a rerun finishes it (the calls it made are in the cache).
                 trial.study.enqueue_trial(trial.params, user_attrs={RETRY_OF_ATTR: trial.number})
                 raise
 
@@ -95,6 +107,8 @@ class ArchitectureObjective:
 
         single = len(ctx.spec.objectives) == 1
 
+        if trial.number in ctx.interrupted:
+            raise ReplayedInterruption(trial.number)
         ctx.monitor.start(f"trial {trial.number}", len(ctx.dev_items), describe(data))
 
         def after_batch(done: int, score: float) -> bool:

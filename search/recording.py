@@ -133,13 +133,15 @@ def replay_recording(recording: Path, run_dir: Path, *, say: Any = None) -> Repl
     import_executions(recording / EXECUTIONS, store)
     client = ModelClient(cache, replay=True, max_concurrency=64, per_model_concurrency=64)
     sandbox = CachedSandbox(store, strict=True)
+    recorded = _trial_lines(recording / "trials.jsonl")
     outcome = run_search(recording / "search.yaml", run_dir=run_dir, n_trials=manifest["evaluated_trials"],
-                         client=client, sandbox=sandbox, say=say)
+                         client=client, sandbox=sandbox, say=say,
+                         interrupted={line["retry_of"] for line in recorded if line.get("retry_of") is not None})
     summary = summarize(outcome, final=bool(manifest.get("final")))
-    differences = compare_trials(_trial_lines(recording / "trials.jsonl"), outcome.study)
+    differences = compare_trials(recorded, outcome.study)
     if manifest.get("final"):
-        recorded = json.loads((recording / "final.json").read_text(encoding="utf-8"))
-        differences += compare_final(recorded, summary.get("final") or {})
+        recorded_final = json.loads((recording / "final.json").read_text(encoding="utf-8"))
+        differences += compare_final(recorded_final, summary.get("final") or {})
     if differences:
         raise ReplayMismatch(differences)
     return ReplayOutcome(run_dir, len(outcome.study.trials), summary)

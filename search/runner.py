@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -75,13 +76,15 @@ def run_search(
     sandbox: CodeRunner | None = None,
     say: Say | None = None,
     monitor: SearchMonitor | None = None,
+    interrupted: Iterable[int] = (),
 ) -> SearchOutcome:
     """Run (or resume) a search; the final summary is ``archon.search.summarize(outcome)``.
 
     ``benchmark`` replaces the one the definition names (for benchmarks built in
     Python); ``client`` and ``sandbox`` replace the run directory's client (with its response
     cache) and its store of sandbox runs. ``say`` gets a line per event worth keeping (a
-    finished trial); ``monitor`` follows the search step by step (for a live view).
+    finished trial); ``monitor`` follows the search step by step (for a live view);
+    ``interrupted``: for a replay, the trials its recorded run lost midway and queued again.
     """
     say = say or (lambda _message: None)
     spec, source_name, base = load_search_spec(source)
@@ -120,7 +123,7 @@ def run_search(
     monitor.n_trials, monitor.timeout_s, monitor.max_usd_per_query = settings.n_trials, settings.timeout_s, \
         spec.budget.max_usd
     ctx = SearchContext(spec, source_name, bench, items, client, budget, prices, rundir.path, monitor=monitor,
-                        sandbox=sandbox)
+                        sandbox=sandbox, interrupted=frozenset(interrupted))
     start_calls = client.counters["provider_calls"]
     ranking = power_ranking(study, ctx, on_model=lambda alias, s: say(
         f"power ranking: {alias:<12} score {s['score']:.3f} on {s['items']} dev items"))

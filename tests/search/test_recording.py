@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -111,3 +112,29 @@ def test_the_manifest_names_the_search_file_relative_to_its_checkout(tmp_path: P
     outside.write_text("name: s\n", encoding="utf-8")
     assert portable_path(str(outside)) == str(outside)  # outside a checkout it stays as given
     assert portable_path(None) is None
+
+
+def test_a_trial_interrupted_live_and_run_again_replays(make_search: SearchFactory, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch, zoo: list[str]) -> None:
+    import archon.search.objective as objective
+
+    path = make_search(models=ZOO_MODELS, space={"generators": {"count": [1, 2], "samples": [1, 3]}},
+                       search={"n_trials": 5, "startup_trials": 2, "warm_start": []})
+    real = objective.evaluate_dev
+
+    async def interrupted_once(*args: Any, **kwargs: Any) -> Any:
+        monkeypatch.setattr(objective, "evaluate_dev", real)
+        raise KeyboardInterrupt  # Ctrl-C (or a machine lost) in the middle of the second trial
+
+    run_search(path, run_dir=tmp_path / "live", n_trials=1)
+    monkeypatch.setattr(objective, "evaluate_dev", interrupted_once)
+    with pytest.raises(KeyboardInterrupt):
+        run_search(path, run_dir=tmp_path / "live")
+    outcome = run_search(path, run_dir=tmp_path / "live")  # the next sitting runs it again, as the next trial
+    retried = [line for line in map(json.loads, (outcome.run_dir / "trials.jsonl").read_text().splitlines())
+               if line.get("retry_of") is not None]
+    assert len(retried) == 1 and retried[0]["trial"] == retried[0]["retry_of"] + 1
+    summarize(outcome)
+    export_recording(outcome.run_dir, tmp_path / "recording")
+    replayed = replay_recording(tmp_path / "recording", tmp_path / "replay")  # a mismatch raises
+    assert replayed.trials == len(outcome.study.trials)
