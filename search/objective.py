@@ -57,8 +57,9 @@ class TrialError(ArchonError):
 
 
 class ReplayedInterruption(ArchonError):
-    """A replay fails, where the recorded run lost it midway, the trial the recorded run re-queued:
-    the same trial numbers then hold the same architectures, and the sampler sees the same history."""
+    """Raised in a replay for a trial that the recorded run lost midway and queued again. Failing it
+    (and queuing it again) as the recorded run did keeps every trial number on the same architecture
+    and shows the sampler the same history."""
 
     def __init__(self, trial: int) -> None:
         super().__init__(trial)
