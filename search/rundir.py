@@ -100,12 +100,11 @@ class RunDir:
     def keep_sittings(self, records: list[dict[str, Any]]) -> None:
         """Add the sittings a recording made elsewhere (restored here) to this directory's, once
         each: the next sitting's recording then still counts them."""
-        path = self.path / RUN_FILE
-        meta: dict[str, Any] = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+        meta = self.metadata()
         known = {s.get("started") for s in meta.get("sittings", [])}
         new = [r for r in records if r.get("started") not in known]
         meta["sittings"] = sorted([*meta.get("sittings", []), *new], key=lambda s: str(s.get("started")))
-        _atomic_write(path, json.dumps(meta, indent=2) + "\n")
+        _atomic_write(self.path / RUN_FILE, json.dumps(meta, indent=2) + "\n")
 
     def log_trial(self, record: dict[str, Any]) -> None:
         # One short line per write: appends from several local workers do not interleave.
