@@ -1,9 +1,9 @@
 """What a finished search leaves behind: exported systems, the held-out evaluation, plots, reports.
 
 ``summarize(outcome)`` builds the leaderboard, exports the best architecture (and the Pareto
-front) as system YAML, reports what pruning saved, runs the final evaluation on the test split,
-draws the plots, and writes ``summary.json`` and ``report.md`` into the run directory, which
-``archon report RUN_DIR`` reads back (with the study) to show it all again.
+front) as system YAML, reports what pruning saved, runs the final evaluation on the test split
+and then the pruning audit, draws the plots, and writes ``summary.json`` and ``report.md`` into
+the run directory, which ``archon report RUN_DIR`` reads back (with the study) to show it all again.
 
 Exporting needs no re-search and no evaluation: the study holds the search definition and the
 power ranking, so replaying the space with ``optuna.trial.FixedTrial(trial.params)`` gives the
@@ -63,11 +63,13 @@ def summarize(outcome: SearchOutcome, *, final: bool = True, plots: bool = True,
         if front:
             summary["pareto"] = [_export_front(study, t, rundir, spec.name) for t in front]
     summary["pruning"] = pruning_report(study, len(ctx.dev_items))
-    if spec.search.audit_pruning and best is not None:
-        summary["pruning"]["audit"] = audit_pruning(ctx, study, best)
+    # The held-out verdict before the pruning audit: the audit only reports (it never changes the
+    # best), so a sitting cut short in the audit has its result already.
     if best is not None and final:
         summary["final"] = final_evaluation(ctx, system, best.number, outcome.ranking, progress=progress)
         rundir.final_report.write_text(json.dumps(summary["final"], indent=2) + "\n", encoding="utf-8")
+    if spec.search.audit_pruning and best is not None:
+        summary["pruning"]["audit"] = audit_pruning(ctx, study, best)
     if plots:
         summary["plots"] = save_plots(study, spec.objectives, rundir.plots)
         if coverage := (summary.get("final") or {}).get("coverage"):
