@@ -22,7 +22,9 @@ Settings, read when an engine is created: ``ARCHON_LOCAL_SLOTS`` (parallel slots
 default 8), ``ARCHON_LOCAL_CTX`` (tokens per slot, default from the catalog),
 ``ARCHON_LOCAL_THREADS`` (default: the CPU cores this process may use),
 ``ARCHON_LOCAL_LOG`` (llama.cpp log verbosity, default 0: silent; errors are raised),
-``ARCHON_LOCAL_COALESCE`` (0 turns the sharing of prompts between samples off).
+``ARCHON_LOCAL_COALESCE`` (0 turns the sharing of prompts between samples off),
+``ARCHON_LOCAL_TURN_S`` (seconds a model's turn admits new calls while another model
+waits for the CPU, default 20; see ``_DecodeGate``).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ import json
 import os
 import secrets
 import threading
+import time
 import weakref
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -49,6 +52,9 @@ from archon.local.pull import is_verified
 # Aggregate decoding of qwen2.5-coder-0.5b here (perf/local_saturation.py, xllamacpp alone,
 # 64-token answers): 1 slot 57, 4 slots 65, 8 slots 89, 16 slots 80 tok/s.
 DEFAULT_SLOTS = 8
+# How long a model's turn of the CPU admits new calls while another model waits (_DecodeGate):
+# a switch drains the turn's calls, whose tails leave slots idle, so turns should be long.
+DEFAULT_TURN_S = 20
 # How long the first call of a group waits for its siblings (generate's samples arrive together).
 COALESCE_WINDOW_S = 0.02
 # Sampling options passed through to llama.cpp (OpenAI names plus llama.cpp's own extras).
@@ -86,6 +92,7 @@ class EngineConfig:
     threads: int
     verbosity: int = 0
     coalesce: bool = True  # sample one prompt's concurrent calls as one n-completion request
+    turn_s: float = DEFAULT_TURN_S  # how long a turn of this model admits new calls while another waits
 
     @classmethod
     def from_env(cls, info: LocalModelInfo) -> EngineConfig:
@@ -95,6 +102,7 @@ class EngineConfig:
             threads=_env_int("ARCHON_LOCAL_THREADS", _usable_cores(), minimum=1),
             verbosity=_env_int("ARCHON_LOCAL_LOG", 0, minimum=0),
             coalesce=os.environ.get("ARCHON_LOCAL_COALESCE", "1") != "0",
+            turn_s=_env_int("ARCHON_LOCAL_TURN_S", DEFAULT_TURN_S, minimum=0),
         )
 
 
@@ -234,7 +242,7 @@ class LocalEngine:
         self.requests += 1
         self.completions += n
         try:
-            with _decode_gate.turn(self.model):
+            with _decode_gate.turn(self.model, self.config.turn_s):
                 server.handle_chat_completions(request, stream.on_chunk)
         except Exception as exc:  # xllamacpp raises ValueError for a malformed request
             raise ModelCallError(self.model, f"llama.cpp rejected the request: {exc}") from exc
@@ -488,28 +496,44 @@ def _usable_cores() -> int:
 
 _engines: dict[Path, LocalEngine] = {}
 class _DecodeGate:
-    """Lets one model's engine decode at a time, any number of its calls together.
+    """Lets one model's engine decode at a time, in turns that batch every call of that model.
 
     Each engine runs on all cores; two engines decoding at once oversubscribe the CPU
     and both slow down several-fold (seen here with qwen and smollm2 in one system).
-    Calls to the engine already decoding join it (they batch in its slots) unless
-    another model is waiting, which then goes next, so neither starves.
+    A turn goes to one model: every call of it waiting then enters together, and calls
+    arriving during the first ``turn_s`` seconds (``ARCHON_LOCAL_TURN_S``) join it (they
+    batch in its slots). After that, if another model is waiting, the turn drains and passes to the model that has
+    waited longest, so neither starves. Without the slice a waiting model closed the turn
+    at once, and with two busy models one call ran at a time (one of 8 slots on a greedy
+    call), at a third of the engine's throughput.
     """
 
     def __init__(self) -> None:
+        self._turn_s = 0.0  # the slice of the turn under way (its model's engine setting)
         self._cond = threading.Condition()
         self._active: str | None = None
+        self._turn_started = 0.0
         self._running = 0
         self._waiting: dict[str, int] = {}
+        self._waiting_since: dict[str, float] = {}
+        self._next: str | None = None  # whose turn it is once the active one drains
+        self._passes = 0  # calls of the active model that were waiting when its turn began
 
     @contextlib.contextmanager
-    def turn(self, model: str) -> Iterator[None]:
+    def turn(self, model: str, turn_s: float = DEFAULT_TURN_S) -> Iterator[None]:
         with self._cond:
+            if not self._waiting.get(model):
+                self._waiting_since[model] = time.monotonic()
             self._waiting[model] = self._waiting.get(model, 0) + 1
             while not self._may_enter(model):
                 self._cond.wait()
             self._waiting[model] -= 1
-            self._active = model
+            if self._active != model:  # a new turn: the calls of this model waiting now all come in
+                self._active, self._turn_started, self._turn_s, self._next = model, time.monotonic(), turn_s, None
+                self._passes = self._waiting[model]
+                self._cond.notify_all()
+            elif self._passes:
+                self._passes -= 1
             self._running += 1
         try:
             yield
@@ -518,13 +542,21 @@ class _DecodeGate:
                 self._running -= 1
                 if self._running == 0:
                     self._active = None
+                    self._next = self._longest_waiting()
                 self._cond.notify_all()
 
     def _may_enter(self, model: str) -> bool:
         if self._active is None:
-            return True
+            return self._next in (None, model)
+        if self._active != model:
+            return False
         others_waiting = any(n for m, n in self._waiting.items() if m != model)
-        return self._active == model and not others_waiting
+        return (not others_waiting or self._passes > 0
+                or time.monotonic() - self._turn_started < self._turn_s)
+
+    def _longest_waiting(self) -> str | None:
+        waiting = [m for m, n in self._waiting.items() if n]
+        return min(waiting, key=lambda m: self._waiting_since[m]) if waiting else None
 
 
 _decode_gate = _DecodeGate()

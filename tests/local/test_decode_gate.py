@@ -37,3 +37,73 @@ def test_models_take_turns_and_calls_of_one_model_overlap() -> None:
     assert not any(t.is_alive() for t in threads), "a call starved or deadlocked"
     assert violations == []
     assert seen_overlap_a.is_set(), "calls to the same model should batch together"
+
+
+def _hold(gate: _DecodeGate, model: str, seconds: float, turn_s: float, log: list[tuple[str, str, float]],
+          lock: threading.Lock) -> None:
+    with gate.turn(model, turn_s):
+        with lock:
+            log.append(("in", model, time.monotonic()))
+        time.sleep(seconds)
+        with lock:
+            log.append(("out", model, time.monotonic()))
+
+
+def _most_at_once(log: list[tuple[str, str, float]], model: str) -> int:
+    inside = most = 0
+    for what, who, _at in sorted(log, key=lambda e: e[2]):
+        if who == model:
+            inside += 1 if what == "in" else -1
+            most = max(most, inside)
+    return most
+
+
+def test_a_turn_lets_every_waiting_call_of_its_model_in_together() -> None:
+    """Both models have calls waiting behind a running one: each turn takes all of its model's
+    calls at once (the old gate let one in at a time while the other model waited)."""
+    gate, lock = _DecodeGate(), threading.Lock()
+    log: list[tuple[str, str, float]] = []
+    first = threading.Thread(target=_hold, args=(gate, "a", 0.2, 0.0, log, lock))
+    first.start()
+    time.sleep(0.02)
+    waiting = [threading.Thread(target=_hold, args=(gate, "b", 0.1, 0.0, log, lock)) for _ in range(3)]
+    for t in waiting:
+        t.start()
+    time.sleep(0.02)
+    later = [threading.Thread(target=_hold, args=(gate, "a", 0.1, 0.0, log, lock)) for _ in range(3)]
+    for t in later:
+        t.start()
+    for t in (first, *waiting, *later):
+        t.join(timeout=5)
+    assert _most_at_once(log, "b") == 3
+    assert _most_at_once(log, "a") == 3
+    b_first = min(at for what, who, at in log if who == "b" and what == "in")
+    later_a = sorted(at for what, who, at in log if who == "a" and what == "in")[1:]
+    assert all(at > b_first for at in later_a), "b waited longest, so its turn comes first"
+
+
+def test_a_busy_model_yields_once_its_turn_has_run_its_slice() -> None:
+    """a gets a new call every 20 ms without end; b, waiting, still decodes before a's stream ends."""
+    gate, lock = _DecodeGate(), threading.Lock()
+    log: list[tuple[str, str, float]] = []
+    stop = threading.Event()
+
+    def stream() -> None:
+        while not stop.is_set():
+            threading.Thread(target=_hold, args=(gate, "a", 0.05, 0.2, log, lock), daemon=True).start()
+            time.sleep(0.02)
+
+    feeder = threading.Thread(target=stream)
+    feeder.start()
+    time.sleep(0.05)
+    asked = time.monotonic()
+    b = threading.Thread(target=_hold, args=(gate, "b", 0.01, 0.2, log, lock))
+    b.start()
+    b.join(timeout=3)
+    stop.set()
+    feeder.join(timeout=5)
+    assert not b.is_alive(), "b starved behind a stream of a's calls"
+    entered = next(at for what, who, at in log if who == "b" and what == "in")
+    assert entered - asked < 1.0
+    # While b waited, a's calls kept joining a's turn until its slice ran out.
+    assert len([at for what, who, at in log if who == "a" and what == "in" and asked < at < entered]) >= 2
