@@ -37,9 +37,12 @@ def final_evaluation(
         system = ctx.load_system(system_dict)
         fingerprint = system.fingerprint()
         if fingerprint not in reports:
+            ctx.monitor.start(f"held-out test: {system_dict['name']}", len(items), describe(system_dict))
             reports[fingerprint] = asyncio.run(evaluate(
                 system, ctx.benchmark, items, concurrency=spec.search.concurrency,
-                out_dir=ctx.run_dir / "final" / fingerprint, progress=progress, scorer=ctx.scorer))
+                out_dir=ctx.run_dir / "final" / fingerprint, progress=progress, scorer=ctx.scorer,
+                # Counted, never scored live: a held-out run watched for a good streak invites stopping on one.
+                on_result=lambda _result, resumed: ctx.monitor.item(None, resumed=resumed)))
         return reports[fingerprint]
 
     best_report = run(best)

@@ -36,6 +36,8 @@ class Running:
     total: int
     done: int = 0
     scores: list[float] = field(default_factory=list)
+    resumed: int = 0  # items an earlier sitting finished (not in this sitting's pace)
+    started: float = field(default_factory=time.monotonic)
 
     @property
     def score(self) -> float | None:
@@ -65,11 +67,12 @@ class SearchMonitor:
         with self._lock:
             self.running = Running(label, sketch, total)
 
-    def item(self, score: float | None, usd: float = 0.0) -> None:
+    def item(self, score: float | None, usd: float = 0.0, *, resumed: bool = False) -> None:
         with self._lock:
             self.spent_usd += usd
             if self.running is not None:
                 self.running.done += 1
+                self.running.resumed += resumed
                 if score is not None:
                     self.running.scores.append(score)
 
@@ -123,7 +126,7 @@ class SearchMonitor:
                 "best": self.best, "ended": dict(self.ended), "n_trials": self.n_trials,
                 "calls": counters.get("provider_calls", 0), "cache_hits": counters.get("cache_hits", 0),
                 "tokens_per_s": self.tokens_per_s, "spent_usd": self.spent_usd,
-                "remaining_usd": self._remaining_usd(evaluated), "eta_s": self._eta(now, evaluated),
+                "remaining_usd": self._remaining_usd(evaluated), "eta_s": self._eta(now, evaluated, self.running),
             }
 
     def _remaining_usd(self, evaluated: int) -> float | None:
@@ -131,7 +134,13 @@ class SearchMonitor:
             return None
         return max(0, self.n_trials - evaluated) * self.dev_items * self.max_usd_per_query
 
-    def _eta(self, now: float, evaluated: int) -> float | None:
+    def _eta(self, now: float, evaluated: int, running: Running | None) -> float | None:
+        if self.n_trials is not None and evaluated >= self.n_trials:
+            # The trials are done: what is left is the unit running (final evaluation, audit), at its own pace.
+            fresh = running.done - running.resumed if running is not None else 0
+            if running is None or fresh <= 0:
+                return None
+            return (now - running.started) / fresh * max(0, running.total - running.done)
         elapsed = now - self.started
         bounds = []
         if self.timeout_s is not None:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -61,8 +61,11 @@ async def evaluate(
     resume: bool = True,
     progress: bool = True,
     scorer: Scorer | None = None,
+    on_result: Callable[[ItemResult, bool], None] | None = None,
 ) -> EvalReport:
-    """``scorer``: the benchmark's scorer bound to the run's client and sandbox (default: its own)."""
+    """``scorer``: the benchmark's scorer bound to the run's client and sandbox (default: its own).
+    ``on_result(result, resumed)``: each item's result as it comes (those an earlier run left
+    first, with ``resumed`` true), for a live view other than the progress bar."""
     if concurrency < 1:
         raise ValueError(f"`concurrency >= 1` must hold, but got concurrency={concurrency}")
     ids = [item.id for item in items]
@@ -82,6 +85,9 @@ async def evaluate(
     wanted = set(ids)
     kept = {i: r for i, r in earlier.items() if i in wanted and r.failure != SYSTEM_FAILURE}
     todo = [item for item in items if item.id not in kept]
+    if on_result is not None:
+        for earlier_result in kept.values():
+            on_result(earlier_result, True)
 
     fresh: dict[str, ItemResult] = {}
     semaphore = asyncio.Semaphore(concurrency)
@@ -97,6 +103,8 @@ async def evaluate(
             handle.flush()
             fresh[item.id] = result
             bar.add(result)
+            if on_result is not None:
+                on_result(result, False)
 
         await asyncio.gather(*(one(item) for item in todo))
 

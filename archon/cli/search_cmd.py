@@ -66,34 +66,37 @@ def run(args: argparse.Namespace) -> int:
     started, started_at, commit = time.perf_counter(), time.strftime("%Y-%m-%dT%H:%M:%S%z"), code_commit()
     # Live status while slow models work: redrawn in place on a terminal, a plain line every
     # 30 s in a pipe or CI log (so a long trial is never a silent minute).
+    from archon.search.leaderboard import build_leaderboard
+    from archon.search.results import summarize
+    from archon.search.rundir import RunDir
+    from archon.search.trial_attrs import is_evaluated
+
     with StatusView(lambda: status_lines(monitor.status()), console=err) as view:
         outcome = run_search(
             args.definition, storage=args.storage, study_name=args.study, n_trials=args.n_trials,
             timeout_s=args.timeout, run_dir=args.run_dir, workers=args.workers, worker_index=args.worker_index,
             say=view.print, monitor=monitor,
         )
-    if worker:
-        err.print(f"worker {args.worker_index} done")
-        return 0
-    from archon.search.leaderboard import build_leaderboard
-    from archon.search.results import summarize
-    from archon.search.rundir import RunDir
-    from archon.search.trial_attrs import is_evaluated
-
-    err.print("summarizing: leaderboard, export, plots" + ("" if args.no_final else ", held-out test evaluation"))
-    finished = False
-    try:
-        summary = summarize(outcome, final=not args.no_final, progress=err.is_terminal)
-        finished = True
-    finally:
-        # Counted even when the summary is cut short (Ctrl-C in a long pruning audit or final
-        # evaluation): its trials and calls are kept, and so is what the sitting cost.
-        RunDir(outcome.run_dir).add_sitting({
-            "started": started_at, "commit": commit, "wall_s": round(time.perf_counter() - started, 1),
-            "provider_calls": outcome.provider_calls, "final": not args.no_final,
-            "evaluated_trials": sum(is_evaluated(t) for t in outcome.study.get_trials(deepcopy=False)),
-            **({} if finished else {"summary_interrupted": True}),
-        })
+        if worker:
+            err.print(f"worker {args.worker_index} done")
+            return 0
+        view.print("summarizing: leaderboard, export, plots" + ("" if args.no_final else ", held-out test evaluation"))
+        calls_before = outcome.context.client.counters["provider_calls"]
+        finished = False
+        try:
+            # The status stays up: a final evaluation or a pruning audit can take hours.
+            summary = summarize(outcome, final=not args.no_final, progress=False)
+            finished = True
+        finally:
+            # Counted even when the summary is cut short (Ctrl-C in a long pruning audit or final
+            # evaluation): its trials and calls are kept, and so is what the sitting cost.
+            summary_calls = outcome.context.client.counters["provider_calls"] - calls_before
+            RunDir(outcome.run_dir).add_sitting({
+                "started": started_at, "commit": commit, "wall_s": round(time.perf_counter() - started, 1),
+                "provider_calls": outcome.provider_calls + summary_calls, "final": not args.no_final,
+                "evaluated_trials": sum(is_evaluated(t) for t in outcome.study.get_trials(deepcopy=False)),
+                **({} if finished else {"summary_interrupted": True}),
+            })
     out = console()
     render_summary(summary, build_leaderboard(outcome.study, summary["objectives"]), out)
     out.print(f"\nrun directory: {outcome.run_dir}   (archon report {outcome.run_dir})")

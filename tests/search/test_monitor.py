@@ -48,3 +48,35 @@ def test_a_resumed_search_counts_the_trials_of_earlier_sittings() -> None:
     status = monitor.status()
     assert "trials: 3/10 evaluated; best 0.750 (trial 1)" in status_lines(status)[0]
     assert status["eta_s"] is None  # no pace yet: nothing has finished in this sitting
+
+
+def test_after_the_trials_the_time_left_is_the_running_units_own_pace() -> None:
+    """A final evaluation resumed at 20 of 120 items: its ETA counts this sitting's items only."""
+    import time
+
+    monitor = SearchMonitor(n_trials=2, timeout_s=60, dev_items=5)
+    monitor.ended["evaluated"] = 2
+    monitor.start("held-out test: best", 120, "greedy a → vote")
+    for _ in range(20):
+        monitor.item(None, resumed=True)
+    assert monitor.status()["eta_s"] is None  # nothing new scored yet: no pace
+    assert monitor.running is not None
+    monitor.running.started = time.monotonic() - 50.0
+    for _ in range(10):
+        monitor.item(None)
+    status = monitor.status()
+    assert 440 <= status["eta_s"] <= 460  # 5 s an item in this sitting, 90 items left (not the 60 s timeout)
+    line = status_lines(status)[1]
+    assert line.startswith("held-out test: best: 30/120 items  greedy")
+    assert "score so far" not in line  # held-out items are counted, not scored live
+
+
+def test_the_held_out_evaluation_shows_in_the_status_of_a_search(make_search: SearchFactory, tmp_path: Path) -> None:
+    path = make_search(search={"n_trials": 2})
+    env = {**os.environ, "ARCHON_STATUS_INTERVAL_S": "0.05"}
+    archon = str(Path(sys.executable).with_name("archon"))
+    done = subprocess.run([archon, "search", str(path), "--run-dir", str(tmp_path / "run")],
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert any("held-out test: " in line for line in done.stderr.splitlines() if line.startswith("status: ")), \
+        done.stderr
