@@ -137,11 +137,20 @@ def replay_recording(recording: Path, run_dir: Path, *, say: Any = None) -> Repl
     outcome = run_search(recording / "search.yaml", run_dir=run_dir, n_trials=manifest["evaluated_trials"],
                          client=client, sandbox=sandbox, say=say,
                          interrupted={line["retry_of"] for line in recorded if line.get("retry_of") is not None})
-    summary = summarize(outcome, final=bool(manifest.get("final")))
+    # A recording replays as far as it got: a last sitting stopped inside its summary (a final
+    # evaluation or a pruning audit cut short) has no complete audit to replay.
+    sittings = manifest.get("sittings") or [{}]
+    summary = summarize(outcome, final=bool(manifest.get("final")), audit=not sittings[-1].get("summary_interrupted"))
     differences = compare_trials(recorded, outcome.study)
     if manifest.get("final"):
         recorded_final = json.loads((recording / "final.json").read_text(encoding="utf-8"))
         differences += compare_final(recorded_final, summary.get("final") or {})
+    if replayed_audit := (summary.get("pruning") or {}).get("audit"):
+        path = recording / "summary.json"
+        recorded_summary = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+        recorded_audit = (recorded_summary.get("pruning") or {}).get("audit")
+        if recorded_audit != replayed_audit:
+            differences.append(f"pruning audit: recorded {recorded_audit!r}, replayed {replayed_audit!r}")
     if differences:
         raise ReplayMismatch(differences)
     return ReplayOutcome(run_dir, len(outcome.study.trials), summary)

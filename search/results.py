@@ -37,8 +37,9 @@ SUMMARY_FILE = "summary.json"
 REPORT_FILE = "report.md"
 
 
-def summarize(outcome: SearchOutcome, *, final: bool = True, plots: bool = True,
+def summarize(outcome: SearchOutcome, *, final: bool = True, audit: bool = True, plots: bool = True,
               progress: bool = False) -> dict[str, Any]:
+    """``final``: evaluate the best on the test split; ``audit``: audit pruning, where the search asks."""
     ctx, study = outcome.context, outcome.study
     spec = ctx.spec
     rundir = RunDir(outcome.run_dir)
@@ -68,7 +69,7 @@ def summarize(outcome: SearchOutcome, *, final: bool = True, plots: bool = True,
     if best is not None and final:
         summary["final"] = final_evaluation(ctx, system, best.number, outcome.ranking, progress=progress)
         rundir.final_report.write_text(json.dumps(summary["final"], indent=2) + "\n", encoding="utf-8")
-    if spec.search.audit_pruning and best is not None:
+    if spec.search.audit_pruning and audit and best is not None:
         summary["pruning"]["audit"] = audit_pruning(ctx, study, best)
     if plots:
         summary["plots"] = save_plots(study, spec.objectives, rundir.plots)

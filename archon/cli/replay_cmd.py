@@ -37,7 +37,15 @@ def run(args: argparse.Namespace) -> int:
     outcome = replay_recording(args.recording, run_dir, say=err.print)
     out = console()
     final = outcome.summary.get("final") or {}
-    out.print(f"replayed {outcome.trials} trials into {run_dir}: every trial and the final table match the recording")
+    replayed = ["every trial"]
+    if final:
+        replayed.append("the final table")
+    if (outcome.summary.get("pruning") or {}).get("audit"):
+        replayed.append("the pruning audit")
+    missing = "" if final else " (it has no held-out evaluation yet)"
+    what = " and ".join([", ".join(replayed[:-1]), replayed[-1]] if len(replayed) > 1 else replayed)
+    out.print(f"replayed {outcome.trials} trials into {run_dir}: {what} "
+              f"{'match' if len(replayed) > 1 else 'matches'} the recording{missing}")
     comparison = final.get("comparison") or {}
     if comparison.get("difference") is not None:
         out.print(f"found - single: {comparison['difference'] * 100:+.1f} points, 95% CI "

@@ -22,7 +22,7 @@ ZOO_MODELS = {"r": "fake/right", "w": "fake/wrong"}
 @pytest.fixture
 def recording(make_search: SearchFactory, tmp_path: Path, zoo: list[str]) -> Path:
     path = make_search(models=ZOO_MODELS, space={"generators": {"count": [1, 2], "samples": [1, 3]}},
-                       search={"n_trials": 5, "warm_start": ["best_of_n_vote"]})
+                       search={"n_trials": 5, "warm_start": ["best_of_n_vote"], "audit_pruning": True})
     outcome = run_search(path, run_dir=tmp_path / "live")
     summarize(outcome)
     RunDir(outcome.run_dir).add_sitting({"wall_s": 1.5, "evaluated_trials": 5})
@@ -61,6 +61,26 @@ def test_a_score_the_replay_does_not_reproduce_is_a_mismatch_naming_the_trial(re
         replay_recording(recording, tmp_path / "replay")
     assert f"trial {scored['trial']} values: recorded" in str(info.value)
     assert "final best.score: recorded 0.5" in str(info.value)
+
+
+def test_the_pruning_audit_replays_and_must_match(recording: Path, tmp_path: Path) -> None:
+    summary = json.loads((recording / "summary.json").read_text())
+    assert replay_recording(recording, tmp_path / "replay").summary["pruning"]["audit"] == summary["pruning"]["audit"]
+    summary["pruning"]["audit"]["same_best"] = not summary["pruning"]["audit"]["same_best"]
+    (recording / "summary.json").write_text(json.dumps(summary))
+    with pytest.raises(ReplayMismatch, match="pruning audit: recorded"):
+        replay_recording(recording, tmp_path / "again")
+
+
+def test_a_sitting_stopped_inside_its_summary_replays_as_far_as_it_got(recording: Path, tmp_path: Path) -> None:
+    """Ctrl-C in the audit (or the final evaluation): the audit's calls are partly missing, so the
+    replay leaves it out, and the final table only where the recording has one."""
+    manifest = json.loads((recording / "manifest.json").read_text())
+    manifest["sittings"][-1]["summary_interrupted"] = True
+    (recording / "manifest.json").write_text(json.dumps(manifest))
+    replayed = replay_recording(recording, tmp_path / "replay")
+    assert "audit" not in replayed.summary["pruning"]
+    assert replayed.summary["final"]["comparison"] == json.loads((recording / "final.json").read_text())["comparison"]
 
 
 def test_the_cli_reports_a_missing_call_in_one_line(recording: Path, tmp_path: Path) -> None:
