@@ -68,6 +68,11 @@ def export_recording(run_dir: Path, out: Path) -> dict[str, Any]:
         if (rundir.path / name).exists():
             shutil.copy2(rundir.path / name, out / name)
     for name in COPIED_DIRS:
+        if name == "final" and not (rundir.path / "final.json").exists():
+            # A held-out evaluation cut short lives on in the responses (the next sitting resumes
+            # from them), not as half a table of test scores.
+            shutil.rmtree(out / name, ignore_errors=True)
+            continue
         if (rundir.path / name).is_dir():
             shutil.rmtree(out / name, ignore_errors=True)
             shutil.copytree(rundir.path / name, out / name)

@@ -83,6 +83,15 @@ def test_a_sitting_stopped_inside_its_summary_replays_as_far_as_it_got(recording
     assert replayed.summary["final"]["comparison"] == json.loads((recording / "final.json").read_text())["comparison"]
 
 
+def test_a_held_out_evaluation_cut_short_is_not_recorded_as_half_a_table(recording: Path, tmp_path: Path) -> None:
+    live = tmp_path / "live"
+    (live / "final.json").unlink()  # as if Ctrl-C came in the middle of the final evaluation
+    export_recording(live, tmp_path / "cut")
+    assert not (tmp_path / "cut" / "final").exists() and not (tmp_path / "cut" / "final.json").exists()
+    assert json.loads((tmp_path / "cut" / "manifest.json").read_text())["final"] is False
+    assert (recording / "final").is_dir()  # a finished one is
+
+
 def test_the_cli_reports_a_missing_call_in_one_line(recording: Path, tmp_path: Path) -> None:
     (recording / "responses.jsonl").write_text("")
     done = subprocess.run([sys.executable, "-m", "archon.cli.main", "replay", str(recording),
