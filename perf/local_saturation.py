@@ -22,7 +22,6 @@ import asyncio
 import os
 import secrets
 import statistics
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -48,13 +47,13 @@ def requests(prompts: list[str]) -> list[dict[str, Any]]:
              "ignore_eos": True, "seed": s} for p in prompts for s in range(SAMPLES)]
 
 
-def xllamacpp_alone(slots: int, batch: list[dict[str, Any]]) -> float:
+def xllamacpp_alone(slots: int, batch: list[dict[str, Any]], model: str = MODEL) -> float:
     """Completion tokens per second of a bare llama.cpp server fed the requests from ``slots`` threads."""
     import xllamacpp
 
     from archon.local.catalog import get_model_info, model_path
 
-    info = get_model_info(MODEL)
+    info = get_model_info(model)
     params = xllamacpp.CommonParams()
     params.model.path = str(model_path(info))
     params.n_parallel = slots
@@ -140,4 +139,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

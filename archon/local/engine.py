@@ -502,10 +502,10 @@ class _DecodeGate:
     and both slow down several-fold (seen here with qwen and smollm2 in one system).
     A turn goes to one model: every call of it waiting then enters together, and calls
     arriving during the first ``turn_s`` seconds (``ARCHON_LOCAL_TURN_S``) join it (they
-    batch in its slots). After that, if another model is waiting, the turn drains and passes to the model that has
-    waited longest, so neither starves. Without the slice a waiting model closed the turn
-    at once, and with two busy models one call ran at a time (one of 8 slots on a greedy
-    call), at a third of the engine's throughput.
+    batch in its slots). After that, if another model is waiting, the turn drains and
+    passes to the model that has waited longest, so neither starves. Without the slice a
+    waiting model closed the turn at once, and with two busy models one call ran at a time
+    (one slot of 8 busy for a greedy call).
     """
 
     def __init__(self) -> None:

@@ -1,0 +1,139 @@
+"""Two local models in one architecture: how well their turns keep the CPU busy.
+
+Two engines never decode at once (each uses every core; see ``_DecodeGate``), so the best two
+busy models can do is to take the CPU in turn, each with its slots full. The workload is the
+showcase's shape on two smaller models: per HumanEval dev prompt, a greedy answer and SAMPLES
+samples from each model, every answer exactly TOKENS tokens long (``ignore_eos``), no cache.
+
+Measured side by side, alternating, ROUNDS times:
+- archon with its turns (``ARCHON_LOCAL_TURN_S``, default 20 s): the search's dev evaluation of
+  that architecture over the prompts;
+- archon with turns of 0 s: a waiting model ends the other's turn at once (the calls waiting when
+  a turn begins still enter together);
+- the ideal of taking turns: the same requests to xllamacpp alone, one model's after the other's,
+  each fed from as many threads as archon's engine has slots.
+
+Printed last: archon's tokens/s with its turns / the ideal's (median of the rounds). Goal >= 0.85.
+Needs both models pulled; give it the machine to itself.
+
+    .venv/bin/python perf/local_turns.py [--models qwen2.5-coder-0.5b,smollm2-135m]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import importlib.util
+import os
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+
+_spec = importlib.util.spec_from_file_location("local_saturation", Path(__file__).with_name("local_saturation.py"))
+assert _spec is not None and _spec.loader is not None
+saturation = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(saturation)
+
+ITEMS, SAMPLES, TOKENS, ROUNDS = 8, 4, 48, 2
+TEMPERATURE = 0.8
+
+
+def requests(prompts: list[str]) -> list[dict[str, Any]]:
+    """One model's requests: a greedy answer and SAMPLES samples per prompt (seed = sample index)."""
+    base = {"max_tokens": TOKENS, "ignore_eos": True}
+    return [{"messages": [{"role": "user", "content": p}], **base, **sampled}
+            for p in prompts
+            for sampled in ({"temperature": 0.0}, *({"temperature": TEMPERATURE, "seed": s} for s in range(SAMPLES)))]
+
+
+def archon_eval(models: list[str], prompts: list[str], turn_s: float) -> float:
+    """Completion tokens per second of archon's dev evaluation of greedy + samples of both models."""
+    import archon
+    from archon.benchmarks.types import Item, Score
+    from archon.local.engine import get_engine
+    from archon.models.client import ModelClient
+    from archon.search.evaluation import evaluate_dev
+
+    for name in models:
+        engine = get_engine(name)
+        engine.config = dataclasses.replace(engine.config, turn_s=turn_s)
+
+    class Unscored:
+        name = "none"
+
+        async def score(self, item: Item, answer: str) -> Score:
+            return Score(0.0)
+
+    aliases = {f"m{i}": name for i, name in enumerate(models)}
+    nodes: list[dict[str, Any]] = []
+    for alias in aliases:
+        nodes.append({"id": f"{alias}_greedy", "type": "generate", "models": [alias], "temperature": 0.0})
+        nodes.append({"id": f"{alias}_samples", "type": "generate", "models": [alias], "samples": SAMPLES,
+                      "temperature": TEMPERATURE})
+    nodes.append({"id": "pick", "type": "vote", "inputs": [n["id"] for n in nodes], "extractor": "exact"})
+    system = archon.load({
+        "name": "turns",
+        "models": {alias: {"model": f"local/{name}", "max_tokens": TOKENS, "extra": {"ignore_eos": True}}
+                   for alias, name in aliases.items()},
+        "nodes": nodes,
+    }, client=ModelClient(None, max_concurrency=64, per_model_concurrency=64))
+    items = [Item(f"i{i}", p) for i, p in enumerate(prompts)]
+    started = time.perf_counter()
+    result = asyncio.run(evaluate_dev(system, items, Unscored(), batch_size=4, concurrency=8))
+    elapsed = time.perf_counter() - started
+    assert all(o.error is None for o in result.outcomes), [o.error for o in result.outcomes if o.error]
+    return len(models) * len(items) * (1 + SAMPLES) * TOKENS / elapsed
+
+
+def ideal(models: list[str], prompts: list[str], slots: int) -> float:
+    """Tokens per second of xllamacpp alone, one model's requests after the other's."""
+    seconds = 0.0
+    produced = 0
+    for name in models:
+        batch = requests(prompts)
+        rate = saturation.xllamacpp_alone(slots, batch, model=name)
+        produced += len(batch) * TOKENS
+        seconds += len(batch) * TOKENS / rate
+    return produced / seconds
+
+
+def main() -> None:
+    from archon.local.engine import get_engine
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--models", default="qwen2.5-coder-0.5b,smollm2-135m")
+    parser.add_argument("--items", type=int, default=ITEMS)
+    parser.add_argument("--rounds", type=int, default=ROUNDS)
+    args = parser.parse_args()
+    models = args.models.split(",")
+    prompts = saturation.workload()[: args.items] if args.items <= saturation.ITEMS else None
+    if prompts is None:
+        from archon.benchmarks.registry import get_benchmark
+
+        prompts = [item.prompt for item in get_benchmark("humaneval").items("dev", limit=args.items)]
+    engines = [get_engine(name) for name in models]
+    for engine in engines:
+        engine.load()
+    default_turn = engines[0].config.turn_s
+    slots = engines[0].config.slots
+    print(f"{len(prompts)} HumanEval dev prompts x (1 greedy + {SAMPLES} samples) x {TOKENS} tokens (ignore_eos) "
+          f"from each of {', '.join(models)}; {os.cpu_count()} cores, {slots} slots")
+    archon_eval(models, prompts[:1], default_turn)  # both engines warm
+    turns, instant, best = [], [], []
+    for i in range(args.rounds):
+        turns.append(archon_eval(models, prompts, default_turn))
+        instant.append(archon_eval(models, prompts, 0.0))
+        best.append(ideal(models, prompts, slots))
+        print(f"  round {i + 1}: archon, turns of {default_turn:g} s {turns[-1]:6.1f} tok/s; turns of 0 s "
+              f"{instant[-1]:6.1f} tok/s; one model after the other, xllamacpp alone {best[-1]:6.1f} tok/s", flush=True)
+    print(f"turns of 0 s / the ideal: {statistics.median(instant) / statistics.median(best):.3f}")
+    print(f"archon with turns of {default_turn:g} s / one model after the other (median of {args.rounds} rounds):")
+    print(f"{statistics.median(turns) / statistics.median(best):.3f}")
+
+
+if __name__ == "__main__":
+    main()
