@@ -47,7 +47,7 @@ def requests(prompts: list[str]) -> list[dict[str, Any]]:
              "ignore_eos": True, "seed": s} for p in prompts for s in range(SAMPLES)]
 
 
-def xllamacpp_alone(slots: int, batch: list[dict[str, Any]], model: str = MODEL) -> float:
+def xllamacpp_alone(slots: int, batch: list[dict[str, Any]], model: str = MODEL, tokens: int = TOKENS) -> float:
     """Completion tokens per second of a bare llama.cpp server fed the requests from ``slots`` threads."""
     import xllamacpp
 
@@ -82,7 +82,7 @@ def xllamacpp_alone(slots: int, batch: list[dict[str, Any]], model: str = MODEL)
     with ThreadPoolExecutor(slots) as pool:
         produced = sum(pool.map(one, batch))
     elapsed = time.perf_counter() - started
-    assert produced == len(batch) * TOKENS, produced
+    assert produced == len(batch) * tokens, produced
     return produced / elapsed
 
 

@@ -95,7 +95,7 @@ def ideal(models: list[str], prompts: list[str], slots: int) -> float:
     produced = 0
     for name in models:
         batch = requests(prompts)
-        rate = saturation.xllamacpp_alone(slots, batch, model=name)
+        rate = saturation.xllamacpp_alone(slots, batch, model=name, tokens=TOKENS)
         produced += len(batch) * TOKENS
         seconds += len(batch) * TOKENS / rate
     return produced / seconds
