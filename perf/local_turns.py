@@ -10,10 +10,13 @@ Measured side by side, alternating, ROUNDS times:
   that architecture over the prompts;
 - archon with turns of 0 s: a waiting model ends the other's turn at once (the calls waiting when
   a turn begins still enter together);
-- the ideal of taking turns: the same requests to xllamacpp alone, one model's after the other's,
-  each fed from as many threads as archon's engine has slots.
+- one model after the other: the same requests to xllamacpp alone, one model's after the other's,
+  each fed from as many threads as archon's engine has slots. Each sample goes as a request of its
+  own, so its prompt is evaluated per sample (archon sends a prompt's samples as one request): this
+  is a floor to beat, not an upper bound (first run, 4 prompts, 1 round: archon 33.3 tok/s with
+  turns of 20 s, 40.5 with turns of 0 s, this reference 23.0).
 
-Printed last: archon's tokens/s with its turns / the ideal's (median of the rounds). Goal >= 0.85.
+Printed last: archon's tokens/s with its turns / that reference's (median of the rounds).
 Needs both models pulled; give it the machine to itself.
 
     .venv/bin/python perf/local_turns.py [--models qwen2.5-coder-0.5b,smollm2-135m]
