@@ -35,10 +35,10 @@ ROUNDS = 3
 TEMPERATURE = 0.8
 
 
-def workload() -> list[str]:
+def workload(items: int = ITEMS) -> list[str]:
     from archon.benchmarks.registry import get_benchmark
 
-    return [item.prompt for item in get_benchmark("humaneval").items("dev", limit=ITEMS)]
+    return [item.prompt for item in get_benchmark("humaneval").items("dev", limit=items)]
 
 
 def requests(prompts: list[str]) -> list[dict[str, Any]]:
@@ -86,8 +86,9 @@ def xllamacpp_alone(slots: int, batch: list[dict[str, Any]], model: str = MODEL,
     return produced / elapsed
 
 
-def archon_eval(prompts: list[str]) -> float:
-    """Completion tokens per second of archon's dev evaluation of a generation-only architecture."""
+def timed_eval(system_dict: dict[str, Any], prompts: list[str], answers_per_item: int, tokens: int) -> float:
+    """Completion tokens per second of archon's dev evaluation of a system (no cache, no scoring);
+    every answer is exactly ``tokens`` long (``ignore_eos``)."""
     import archon
     from archon.benchmarks.types import Item, Score
     from archon.models.client import ModelClient
@@ -99,17 +100,22 @@ def archon_eval(prompts: list[str]) -> float:
         async def score(self, item: Item, answer: str) -> Score:
             return Score(0.0)
 
-    system = archon.load({
-        "name": "saturation",
-        "models": {"m": {"model": f"local/{MODEL}", "max_tokens": TOKENS, "extra": {"ignore_eos": True}}},
-        "nodes": [{"id": "g", "type": "generate", "models": ["m"], "samples": SAMPLES, "temperature": TEMPERATURE}],
-    }, client=ModelClient(None, max_concurrency=64, per_model_concurrency=64))
+    system = archon.load(system_dict, client=ModelClient(None, max_concurrency=64, per_model_concurrency=64))
     items = [Item(f"i{i}", p) for i, p in enumerate(prompts)]
     started = time.perf_counter()
     result = asyncio.run(evaluate_dev(system, items, Unscored(), batch_size=4, concurrency=8))
     elapsed = time.perf_counter() - started
     assert all(o.error is None for o in result.outcomes), [o.error for o in result.outcomes if o.error]
-    return len(items) * SAMPLES * TOKENS / elapsed  # ignore_eos: every answer is exactly TOKENS long
+    return len(items) * answers_per_item * tokens / elapsed
+
+
+def archon_eval(prompts: list[str]) -> float:
+    """Completion tokens per second of archon's dev evaluation of a generation-only architecture."""
+    return timed_eval({
+        "name": "saturation",
+        "models": {"m": {"model": f"local/{MODEL}", "max_tokens": TOKENS, "extra": {"ignore_eos": True}}},
+        "nodes": [{"id": "g", "type": "generate", "models": ["m"], "samples": SAMPLES, "temperature": TEMPERATURE}],
+    }, prompts, SAMPLES, TOKENS)
 
 
 def main() -> None:

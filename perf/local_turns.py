@@ -25,12 +25,10 @@ Needs both models pulled; give it the machine to itself.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import dataclasses
 import importlib.util
 import os
 import statistics
-import time
 from pathlib import Path
 from typing import Any
 
@@ -55,22 +53,11 @@ def requests(prompts: list[str]) -> list[dict[str, Any]]:
 
 def archon_eval(models: list[str], prompts: list[str], turn_s: float) -> float:
     """Completion tokens per second of archon's dev evaluation of greedy + samples of both models."""
-    import archon
-    from archon.benchmarks.types import Item, Score
     from archon.local.engine import get_engine
-    from archon.models.client import ModelClient
-    from archon.search.evaluation import evaluate_dev
 
     for name in models:
         engine = get_engine(name)
         engine.config = dataclasses.replace(engine.config, turn_s=turn_s)
-
-    class Unscored:
-        name = "none"
-
-        async def score(self, item: Item, answer: str) -> Score:
-            return Score(0.0)
-
     aliases = {f"m{i}": name for i, name in enumerate(models)}
     nodes: list[dict[str, Any]] = []
     for alias in aliases:
@@ -78,21 +65,15 @@ def archon_eval(models: list[str], prompts: list[str], turn_s: float) -> float:
         nodes.append({"id": f"{alias}_samples", "type": "generate", "models": [alias], "samples": SAMPLES,
                       "temperature": TEMPERATURE})
     nodes.append({"id": "pick", "type": "vote", "inputs": [n["id"] for n in nodes], "extractor": "exact"})
-    system = archon.load({
+    return float(saturation.timed_eval({
         "name": "turns",
         "models": {alias: {"model": f"local/{name}", "max_tokens": TOKENS, "extra": {"ignore_eos": True}}
                    for alias, name in aliases.items()},
         "nodes": nodes,
-    }, client=ModelClient(None, max_concurrency=64, per_model_concurrency=64))
-    items = [Item(f"i{i}", p) for i, p in enumerate(prompts)]
-    started = time.perf_counter()
-    result = asyncio.run(evaluate_dev(system, items, Unscored(), batch_size=4, concurrency=8))
-    elapsed = time.perf_counter() - started
-    assert all(o.error is None for o in result.outcomes), [o.error for o in result.outcomes if o.error]
-    return len(models) * len(items) * (1 + SAMPLES) * TOKENS / elapsed
+    }, prompts, len(models) * (1 + SAMPLES), TOKENS))
 
 
-def ideal(models: list[str], prompts: list[str], slots: int) -> float:
+def one_after_the_other(models: list[str], prompts: list[str], slots: int) -> float:
     """Tokens per second of xllamacpp alone, one model's requests after the other's."""
     seconds = 0.0
     produced = 0
@@ -113,11 +94,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=ROUNDS)
     args = parser.parse_args()
     models = args.models.split(",")
-    prompts = saturation.workload()[: args.items] if args.items <= saturation.ITEMS else None
-    if prompts is None:
-        from archon.benchmarks.registry import get_benchmark
-
-        prompts = [item.prompt for item in get_benchmark("humaneval").items("dev", limit=args.items)]
+    prompts = saturation.workload(args.items)
     engines = [get_engine(name) for name in models]
     for engine in engines:
         engine.load()
@@ -126,14 +103,16 @@ def main() -> None:
     print(f"{len(prompts)} HumanEval dev prompts x (1 greedy + {SAMPLES} samples) x {TOKENS} tokens (ignore_eos) "
           f"from each of {', '.join(models)}; {os.cpu_count()} cores, {slots} slots")
     archon_eval(models, prompts[:1], default_turn)  # both engines warm
-    turns, instant, best = [], [], []
+    turns: list[float] = []
+    instant: list[float] = []
+    best: list[float] = []
     for i in range(args.rounds):
         turns.append(archon_eval(models, prompts, default_turn))
         instant.append(archon_eval(models, prompts, 0.0))
-        best.append(ideal(models, prompts, slots))
+        best.append(one_after_the_other(models, prompts, slots))
         print(f"  round {i + 1}: archon, turns of {default_turn:g} s {turns[-1]:6.1f} tok/s; turns of 0 s "
               f"{instant[-1]:6.1f} tok/s; one model after the other, xllamacpp alone {best[-1]:6.1f} tok/s", flush=True)
-    print(f"turns of 0 s / the ideal: {statistics.median(instant) / statistics.median(best):.3f}")
+    print(f"turns of 0 s / one model after the other: {statistics.median(instant) / statistics.median(best):.3f}")
     print(f"archon with turns of {default_turn:g} s / one model after the other (median of {args.rounds} rounds):")
     print(f"{statistics.median(turns) / statistics.median(best):.3f}")
 
