@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
+
 from archon.local.engine import _DecodeGate
 
 
@@ -107,3 +109,17 @@ def test_a_busy_model_yields_once_its_turn_has_run_its_slice() -> None:
     assert entered - asked < 1.0
     # While b waited, a's calls kept joining a's turn until its slice ran out.
     assert len([at for what, who, at in log if who == "a" and what == "in" and asked < at < entered]) >= 2
+
+
+def test_a_malformed_turn_setting_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    from archon.errors import ArchonError
+    from archon.local.catalog import get_model_info
+    from archon.local.engine import EngineConfig
+
+    info = get_model_info("smollm2-135m")
+    for bad in ("soon", "-1", "2.5"):
+        monkeypatch.setenv("ARCHON_LOCAL_TURN_S", bad)
+        with pytest.raises(ArchonError, match=rf"ARCHON_LOCAL_TURN_S must be an integer >= 0, but got '{bad}'"):
+            EngineConfig.from_env(info)
+    monkeypatch.setenv("ARCHON_LOCAL_TURN_S", "45")
+    assert EngineConfig.from_env(info).turn_s == 45
