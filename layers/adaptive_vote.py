@@ -1,10 +1,21 @@
-"""adaptive_vote: self-consistency that stops sampling once the majority is decided.
+"""adaptive_vote: self-consistency that stops sampling once the vote is decided.
 
 Adaptive-Consistency (Aggarwal et al., 2023) and early-stopping self-consistency: sample in
 rounds and, after each, ask how sure the vote is. With ``a`` samples for the leading answer
 and ``b`` for the runner-up, the leader's share among the two has a Beta(a+1, b+1) posterior
-(uniform prior); sampling stops as soon as P(share > 1/2) reaches ``confidence``, or at
-``max_samples``. Easy questions (all samples agree) stop after a few; hard ones get all.
+(uniform prior). Two stopping rules read it:
+
+- ``majority`` (the paper's): stop once P(share > 1/2) reaches ``confidence``: the leader is
+  the model's true majority answer.
+- ``final_vote``: stop once P(the leader still leads after the samples left up to
+  ``max_samples``) reaches ``confidence``: the rest of a fixed ``max_samples`` vote would not
+  change its outcome. It asks for less near the end (few samples left can overturn little), so
+  it saves more on hard questions whose majority is never certain; the remaining samples'
+  split is Beta-binomial, and every one of them is assumed to go to one of the two (the worst
+  case for the leader).
+
+Either way sampling ends at ``max_samples``. Easy questions (all samples agree) stop after a
+few; hard ones get more.
 
 Sample ``i`` of a model is exactly the call ``generate`` makes for its sample ``i`` (same
 prompt, parameters and index), so the samples are the same cached calls a fixed-N vote over
@@ -17,7 +28,7 @@ samples were drawn and why sampling stopped.
 from __future__ import annotations
 
 from collections import Counter
-from math import comb
+from math import comb, exp, lgamma
 from typing import Literal
 
 from pydantic import Field, model_validator
@@ -36,7 +47,10 @@ class AdaptiveVoteSpec(SamplingSpec):
     min_samples: int = Field(default=2, ge=1, description="Samples per model before the first check.")
     step: int = Field(default=1, ge=1, description="Samples per model added each round.")
     confidence: float = Field(default=0.95, gt=0.5, lt=1,
-                              description="Stop when P(the leading answer is the majority) reaches this.")
+                              description="Stop when the rule's probability that the vote is decided reaches this.")
+    rule: Literal["majority", "final_vote"] = Field(
+        default="majority", description="'majority': P(the leader is the true majority answer); 'final_vote': "
+        "P(the samples left up to max_samples would not change the vote).")
     extractor: Extractor = Field(default="last_number", description="How to pull the answer out of a sample.")
     pattern: str | None = Field(default=None, description="Regex for extractor 'regex' (group 1 is the answer).")
     temperature: float | None = Field(default=0.7, ge=0, le=2)
@@ -59,6 +73,24 @@ def majority_confidence(leading: int, runner_up: int) -> float:
     """
     n = leading + runner_up + 1
     return float(sum(comb(n, j) for j in range(leading + 1)) / 2**n)
+
+
+def _log_beta(x: float, y: float) -> float:
+    return lgamma(x) + lgamma(y) - lgamma(x + y)
+
+
+def vote_holds(leading: int, runner_up: int, remaining: int) -> float:
+    """P(the leader still strictly leads after ``remaining`` more samples), with the leader's share
+    among the two ~ Beta(leading + 1, runner_up + 1) and every further sample going to one of them.
+
+    The runner-up's gain is Beta-binomial; a tie counts as overturned (the cautious reading)."""
+    total = 0.0
+    for gained in range(remaining + 1):
+        if runner_up + gained < leading + remaining - gained:
+            total += exp(lgamma(remaining + 1) - lgamma(gained + 1) - lgamma(remaining - gained + 1)
+                         + _log_beta(gained + runner_up + 1, remaining - gained + leading + 1)
+                         - _log_beta(runner_up + 1, leading + 1))
+    return min(1.0, total)
 
 
 @register
@@ -85,7 +117,8 @@ class AdaptiveVote(Technique):
         return 1 + -(-(s.max_samples - s.min_samples) // s.step)  # rounds, one after another
 
     def sketch(self) -> str:
-        return f"adaptive vote ≤{self.spec.max_samples}×{'+'.join(self.spec.models)} (p≥{self.spec.confidence:g})"
+        rule = "" if self.spec.rule == "majority" else ", final vote"
+        return f"adaptive vote ≤{self.spec.max_samples}×{'+'.join(self.spec.models)} (p≥{self.spec.confidence:g}{rule})"
 
     async def run(self, ctx: NodeContext, inputs: NodeInputs) -> NodeOutput:
         s = self.spec
@@ -110,7 +143,9 @@ class AdaptiveVote(Technique):
                     answers.append(extract_answer(result.text, s.extractor, s.pattern))
             top = Counter(a for a in answers if a is not None).most_common(2)
             if top:
-                confidence = majority_confidence(top[0][1], top[1][1] if len(top) > 1 else 0)
+                leading, runner_up = top[0][1], top[1][1] if len(top) > 1 else 0
+                confidence = (majority_confidence(leading, runner_up) if s.rule == "majority"
+                              else vote_holds(leading, runner_up, (s.max_samples - drawn) * len(s.models)))
                 if confidence >= s.confidence:
                     stopped = "confident"
                     break

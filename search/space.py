@@ -183,9 +183,11 @@ def _adaptive(trial: SuggestingTrial, spec: SearchSpec, generators: list[str], s
     """The adaptive_vote stage: the generators sampled in rounds until their vote is decided."""
     adaptive = spec.space.adaptive
     confidence = _choice(trial, "adaptive_confidence", adaptive.confidence)
+    rule = _choice(trial, "adaptive_rule", adaptive.rule)
     node: dict[str, Any] = {"id": "adaptive_vote", "type": "adaptive_vote", "models": list(generators),
                             "max_samples": samples, "min_samples": min(adaptive.min_samples, samples),
-                            "step": adaptive.step, "confidence": confidence, "temperature": temperature}
+                            "step": adaptive.step, "confidence": confidence, "rule": rule,
+                            "temperature": temperature}
     if spec.space.vote_extractor:
         node["extractor"] = spec.space.vote_extractor
     b = _Builder(nodes=[node])

@@ -143,6 +143,8 @@ class AdaptiveSpace(Strict):
 
     confidence: list[Annotated[float, Field(gt=0.5, lt=1)]] = Field(
         default=[0.95], min_length=1, description="Stopping confidences to choose from.")
+    rule: list[Literal["majority", "final_vote"]] = Field(
+        default=["majority"], min_length=1, description="Stopping rules to choose from (see adaptive_vote).")
     min_samples: int = Field(default=2, ge=1, description="Samples per model before the first check.")
     step: int = Field(default=1, ge=1, description="Samples per model added each round.")
 

@@ -12,7 +12,7 @@ import pytest
 
 import archon
 from archon.errors import ConfigError, ConfigErrors, ContextMissingError
-from archon.layers.adaptive_vote import majority_confidence
+from archon.layers.adaptive_vote import majority_confidence, vote_holds
 from archon.layers.choice_shuffle import permutation
 from archon.runtime.estimate import estimate_cost
 from archon.runtime.executor import RunResult
@@ -38,6 +38,46 @@ def calls_of(result: RunResult) -> int:
                                                                 (5, 1, 120 / 128), (2, 2, 0.5)])
 def test_majority_confidence_is_the_beta_posterior_tail(leading: int, runner_up: int, expected: float) -> None:
     assert majority_confidence(leading, runner_up) == pytest.approx(expected)
+
+
+def integrated_vote_holds(leading: int, runner_up: int, remaining: int, steps: int = 4000) -> float:
+    """The same probability by brute force: the Beta posterior integrated numerically against the
+    binomial chance that the runner-up's gain leaves the leader strictly ahead."""
+    from math import comb, gamma
+    norm = gamma(leading + 1) * gamma(runner_up + 1) / gamma(leading + runner_up + 2)  # B(a + 1, b + 1)
+    total = 0.0
+    for k in range(steps):
+        p = (k + 0.5) / steps  # the leader's share
+        density = p**leading * (1 - p) ** runner_up / norm
+        holds = sum(comb(remaining, g) * (1 - p) ** g * p ** (remaining - g) for g in range(remaining + 1)
+                    if runner_up + g < leading + remaining - g)
+        total += density * holds / steps
+    return total
+
+
+@pytest.mark.parametrize(("leading", "runner_up", "remaining"),
+                         [(3, 0, 9), (4, 2, 2), (2, 1, 5), (6, 6, 4), (1, 0, 15)])
+def test_vote_holds_is_the_beta_binomial_chance_the_leader_stays_ahead(leading: int, runner_up: int,
+                                                                         remaining: int) -> None:
+    assert vote_holds(leading, runner_up, remaining) == pytest.approx(
+        integrated_vote_holds(leading, runner_up, remaining), abs=1e-4)
+
+
+def test_vote_holds_is_certain_when_the_lead_cannot_be_overturned() -> None:
+    assert vote_holds(5, 2, 2) == pytest.approx(1.0) and vote_holds(3, 3, 0) == 0.0 and vote_holds(4, 1, 0) == 1.0
+    assert vote_holds(3, 0, 2) > vote_holds(3, 0, 8)  # fewer samples left, less that can change
+
+
+def test_the_final_vote_rule_stops_once_the_rest_cannot_change_the_vote(fake_model: Register) -> None:
+    said = {1: 7, 3: 7}  # samples 1 and 3 dissent: 42 leads 5-2 after 7 of 8, and one more cannot overturn it
+    model = fake_model("mostly", lambda call: f"The answer is {said.get(call.seed, 42)}.")
+    nodes: dict[str, Any] = {"id": "vote", "type": "adaptive_vote", "models": ["m"], "max_samples": 8,
+                             "confidence": 0.95}
+    final = system([{**nodes, "rule": "final_vote"}], {"m": model}).run("q")
+    majority = system([nodes], {"m": model}).run("q")
+    assert calls_of(final) == 7 and final.candidates[0].notes["stopped"] == "confident"
+    assert calls_of(majority) == 8 and majority.candidates[0].notes["stopped"] == "max_samples"  # Beta(7, 4): 0.83
+    assert final.candidates[0].notes["answer"] == majority.candidates[0].notes["answer"] == "42"
 
 
 def test_adaptive_vote_stops_early_when_every_sample_agrees(fake_model: Register) -> None:

@@ -23,7 +23,7 @@ ADAPTIVE = merge(BASE_SEARCH, {"space": {
                    "shuffle_choices": [False, True], "route": [False, True]},
     "fusion": {"layers": [0, 1], "width": [2, 2]},
     "final_stage": ["none", "vote", "confidence_vote", "adaptive_vote", "verify"],
-    "adaptive": {"confidence": [0.8, 0.95], "min_samples": 3},
+    "adaptive": {"confidence": [0.8, 0.95], "rule": ["majority", "final_vote"], "min_samples": 3},
     "cascade": {"use": [False, True], "samples": [2, 4], "agreement": [0.5, 1.0]},
 }, "budget": {"max_calls": 40}})
 SKILLS = {"b": {"law": [0.2, 5], "math": [0.9, 5]}, "a": {"law": [0.8, 5], "math": [0.9, 5], "art": [1.0, 1]}}
@@ -60,10 +60,11 @@ def test_every_architecture_of_an_adaptive_space_is_a_valid_system() -> None:
 
 
 def test_the_adaptive_stage_samples_up_to_the_trials_samples() -> None:
-    system = build_system(fixed(final_stage="adaptive_vote", adaptive_confidence=0.8), spec_of(ADAPTIVE), RANKING)
+    system = build_system(fixed(final_stage="adaptive_vote", adaptive_confidence=0.8, adaptive_rule="final_vote"),
+                          spec_of(ADAPTIVE), RANKING)
     [node] = system["nodes"]
     assert node["type"] == "adaptive_vote" and node["models"] == ["b", "a"]
-    assert (node["max_samples"], node["min_samples"], node["confidence"]) == (4, 3, 0.8)
+    assert (node["max_samples"], node["min_samples"], node["confidence"], node["rule"]) == (4, 3, 0.8, "final_vote")
     loaded = archon.System.load(system, cache=False)
     assert estimate_cost(loaded.graph).calls == 8  # the budget check prices max_samples per model
 
