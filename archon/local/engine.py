@@ -22,7 +22,7 @@ Settings, read when an engine is created: ``ARCHON_LOCAL_SLOTS`` (parallel slots
 default 8), ``ARCHON_LOCAL_CTX`` (tokens per slot, default from the catalog),
 ``ARCHON_LOCAL_THREADS`` (default: the CPU cores this process may use),
 ``ARCHON_LOCAL_LOG`` (llama.cpp log verbosity, default 0: silent; errors are raised),
-``ARCHON_LOCAL_COALESCE`` (0 turns the sharing of prompts between samples off),
+``ARCHON_LOCAL_COALESCE`` (0 or off turns the sharing of prompts between samples off),
 ``ARCHON_LOCAL_TURN_S`` (seconds a model's turn admits new calls while another model
 waits for the CPU, default 20; see ``_DecodeGate``).
 """
@@ -101,7 +101,7 @@ class EngineConfig:
             context_size=_env_int("ARCHON_LOCAL_CTX", info.context_size, minimum=256),
             threads=_env_int("ARCHON_LOCAL_THREADS", _usable_cores(), minimum=1),
             verbosity=_env_int("ARCHON_LOCAL_LOG", 0, minimum=0),
-            coalesce=os.environ.get("ARCHON_LOCAL_COALESCE", "1") != "0",
+            coalesce=_env_flag("ARCHON_LOCAL_COALESCE", default=True),
             turn_s=_env_int("ARCHON_LOCAL_TURN_S", DEFAULT_TURN_S, minimum=0),
         )
 
@@ -484,6 +484,18 @@ def _env_int(name: str, default: int, minimum: int) -> int:
     if value < minimum:
         raise ArchonError(f"{name} must be an integer >= {minimum}, but got {raw!r}")
     return value
+
+
+_FLAGS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
+
+
+def _env_flag(name: str, default: bool) -> bool:
+    raw = os.environ.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw not in _FLAGS:
+        raise ArchonError(f"{name} must be one of {', '.join(_FLAGS)}, but got {raw!r}")
+    return _FLAGS[raw]
 
 
 def _usable_cores() -> int:

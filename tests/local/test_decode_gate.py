@@ -111,15 +111,33 @@ def test_a_busy_model_yields_once_its_turn_has_run_its_slice() -> None:
     assert len([at for what, who, at in log if who == "a" and what == "in" and asked < at < entered]) >= 2
 
 
-def test_a_malformed_turn_setting_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(("setting", "minimum", "field"), [
+    ("ARCHON_LOCAL_TURN_S", 0, "turn_s"), ("ARCHON_LOCAL_SLOTS", 1, "slots"), ("ARCHON_LOCAL_CTX", 256, "context_size"),
+    ("ARCHON_LOCAL_THREADS", 1, "threads"), ("ARCHON_LOCAL_LOG", 0, "verbosity")])
+def test_a_malformed_engine_setting_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, setting: str, minimum: int,
+                                                     field: str) -> None:
     from archon.errors import ArchonError
     from archon.local.catalog import get_model_info
     from archon.local.engine import EngineConfig
 
     info = get_model_info("smollm2-135m")
-    for bad in ("soon", "-1", "2.5"):
-        monkeypatch.setenv("ARCHON_LOCAL_TURN_S", bad)
-        with pytest.raises(ArchonError, match=rf"ARCHON_LOCAL_TURN_S must be an integer >= 0, but got '{bad}'"):
+    for bad in ("soon", str(minimum - 1), "2.5"):
+        monkeypatch.setenv(setting, bad)
+        with pytest.raises(ArchonError, match=rf"{setting} must be an integer >= {minimum}, but got '{bad}'"):
             EngineConfig.from_env(info)
-    monkeypatch.setenv("ARCHON_LOCAL_TURN_S", "45")
-    assert EngineConfig.from_env(info).turn_s == 45
+    monkeypatch.setenv(setting, str(minimum + 300))
+    assert getattr(EngineConfig.from_env(info), field) == minimum + 300
+
+
+def test_the_coalesce_setting_takes_yes_or_no_words_and_rejects_others(monkeypatch: pytest.MonkeyPatch) -> None:
+    from archon.errors import ArchonError
+    from archon.local.catalog import get_model_info
+    from archon.local.engine import EngineConfig
+
+    info = get_model_info("smollm2-135m")
+    for word, expected in (("0", False), ("off", False), ("False", False), ("1", True), ("yes", True), ("", True)):
+        monkeypatch.setenv("ARCHON_LOCAL_COALESCE", word)
+        assert EngineConfig.from_env(info).coalesce is expected
+    monkeypatch.setenv("ARCHON_LOCAL_COALESCE", "sometimes")
+    with pytest.raises(ArchonError, match=r"ARCHON_LOCAL_COALESCE must be one of 1, true, .*but got 'sometimes'"):
+        EngineConfig.from_env(info)
