@@ -22,7 +22,7 @@ from archon.errors import ArchonError
 from archon.runtime.system import System
 from archon.search.enumeration import system_key
 from archon.search.final_eval import final_evaluation
-from archon.search.leaderboard import best_trial, build_leaderboard, describe, pareto_trials
+from archon.search.leaderboard import Leaderboard, best_trial, build_leaderboard, describe, pareto_trials
 from archon.search.plots import save_coverage_plot, save_plots
 from archon.search.power_ranking import stored_ranking
 from archon.search.pruning import audit_pruning, pruning_report
@@ -70,9 +70,22 @@ def summarize(outcome: SearchOutcome, *, final: bool = True, audit: bool = True,
         summary["final"] = final_evaluation(ctx, system, best.number, outcome.ranking, progress=progress)
         rundir.final_report.write_text(json.dumps(summary["final"], indent=2) + "\n", encoding="utf-8")
     if spec.search.audit_pruning and audit and best is not None:
-        summary["pruning"]["audit"] = audit_pruning(ctx, study, best)
+        try:
+            summary["pruning"]["audit"] = audit_pruning(ctx, study, best)
+        except KeyboardInterrupt:
+            # An audit can take hours; one cut short still leaves the report of everything before
+            # it (the held-out table above all), and the next sitting completes it from the cache.
+            summary["pruning"]["audit_interrupted"] = True
+            _write_summary(outcome, summary, board, plots=plots)
+            raise
+    return _write_summary(outcome, summary, board, plots=plots)
+
+
+def _write_summary(outcome: SearchOutcome, summary: dict[str, Any], board: Leaderboard, *, plots: bool
+                   ) -> dict[str, Any]:
+    ctx, spec, rundir = outcome.context, outcome.context.spec, RunDir(outcome.run_dir)
     if plots:
-        summary["plots"] = save_plots(study, spec.objectives, rundir.plots)
+        summary["plots"] = save_plots(outcome.study, spec.objectives, rundir.plots)
         if coverage := (summary.get("final") or {}).get("coverage"):
             summary["plots"]["coverage"] = save_coverage_plot(coverage, rundir.plots / "coverage.png")
     if ctx.client.cache is not None:

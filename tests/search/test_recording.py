@@ -83,6 +83,25 @@ def test_a_sitting_stopped_inside_its_summary_replays_as_far_as_it_got(recording
     assert replayed.summary["final"]["comparison"] == json.loads((recording / "final.json").read_text())["comparison"]
 
 
+def test_an_audit_cut_short_still_writes_the_report_with_its_held_out_table(
+        make_search: SearchFactory, tmp_path: Path, zoo: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    import archon.search.results as results
+
+    def interrupted(*args: Any, **kwargs: Any) -> Any:
+        raise KeyboardInterrupt  # Ctrl-C hours into the audit
+
+    path = make_search(models=ZOO_MODELS, space={"generators": {"count": [1, 2], "samples": [1, 3]}},
+                       search={"n_trials": 3, "audit_pruning": True})
+    outcome = run_search(path, run_dir=tmp_path / "live")
+    monkeypatch.setattr(results, "audit_pruning", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        summarize(outcome, plots=False)
+    summary = json.loads((outcome.run_dir / "summary.json").read_text())
+    assert summary["final"]["comparison"]["n"] > 0 and summary["pruning"]["audit_interrupted"] is True
+    report = (outcome.run_dir / "report.md").read_text()
+    assert "## Held-out test" in report and "The pruning audit (every pruned architecture" in report
+
+
 def test_a_held_out_evaluation_cut_short_is_not_recorded_as_half_a_table(recording: Path, tmp_path: Path) -> None:
     live = tmp_path / "live"
     (live / "final.json").unlink()  # as if Ctrl-C came in the middle of the final evaluation
