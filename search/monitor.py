@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +27,9 @@ if TYPE_CHECKING:
     from archon.search.evaluation import ItemOutcome
 
 
+PACE_WINDOW = 10  # items: the time left is read from the pace of this sitting's last ten
+
+
 @dataclass
 class Running:
     """The unit of work going on: a trial, a model of the power ranking, an audit..."""
@@ -38,6 +41,17 @@ class Running:
     scores: list[float] = field(default_factory=list)
     resumed: int = 0  # items an earlier sitting finished (not in this sitting's pace)
     started: float = field(default_factory=time.monotonic)
+    # When this sitting's last items finished: the pace is read from the recent ones, since the
+    # first may have come from the cache in no time (a sitting restored from a recording).
+    recent: deque[float] = field(default_factory=lambda: deque(maxlen=PACE_WINDOW + 1))
+
+    def seconds_per_item(self, now: float) -> float | None:
+        fresh = self.done - self.resumed
+        if fresh <= 0:
+            return None
+        if len(self.recent) > PACE_WINDOW:  # the last ten items, from the end of the one before
+            return (now - self.recent[0]) / PACE_WINDOW
+        return (now - self.started) / fresh
 
     @property
     def score(self) -> float | None:
@@ -73,6 +87,8 @@ class SearchMonitor:
             if self.running is not None:
                 self.running.done += 1
                 self.running.resumed += resumed
+                if not resumed:
+                    self.running.recent.append(time.monotonic())
                 if score is not None:
                     self.running.scores.append(score)
 
@@ -137,10 +153,10 @@ class SearchMonitor:
     def _eta(self, now: float, evaluated: int, running: Running | None) -> float | None:
         if self.n_trials is not None and evaluated >= self.n_trials:
             # The trials are done: what is left is the unit running (final evaluation, audit), at its own pace.
-            fresh = running.done - running.resumed if running is not None else 0
-            if running is None or fresh <= 0:
+            pace = running.seconds_per_item(now) if running is not None else None
+            if running is None or pace is None:
                 return None
-            return (now - running.started) / fresh * max(0, running.total - running.done)
+            return pace * max(0, running.total - running.done)
         elapsed = now - self.started
         bounds = []
         if self.timeout_s is not None:

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from archon.search.monitor import SearchMonitor, status_lines
 from tests.search.search_helpers import SearchFactory
 
@@ -69,6 +71,25 @@ def test_after_the_trials_the_time_left_is_the_running_units_own_pace() -> None:
     line = status_lines(status)[1]
     assert line.startswith("held-out test: best: 30/120 items  greedy")
     assert "score so far" not in line  # held-out items are counted, not scored live
+
+
+def test_items_answered_from_the_cache_in_no_time_do_not_set_the_pace(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A final evaluation restored from a recording: 72 items come back from the cache at once,
+    then each new one takes a minute. The time left follows the last ten, not the average."""
+    import archon.search.monitor as monitor_module
+
+    clock = [1000.0]
+    monkeypatch.setattr(monitor_module.time, "monotonic", lambda: clock[0])
+    monitor = SearchMonitor(n_trials=2, dev_items=5)
+    monitor.ended["evaluated"] = 2
+    monitor.start("held-out test: best", 128, "greedy a → vote")
+    for _ in range(72):
+        clock[0] += 0.1
+        monitor.item(None)
+    for _ in range(12):
+        clock[0] += 60.0
+        monitor.item(None)
+    assert 44 * 60 - 1 <= monitor.status()["eta_s"] <= 44 * 60 + 1  # 44 items left at a minute each
 
 
 def test_the_held_out_evaluation_shows_in_the_status_of_a_search(make_search: SearchFactory, tmp_path: Path) -> None:
