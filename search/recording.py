@@ -143,9 +143,10 @@ def replay_recording(recording: Path, run_dir: Path, *, say: Any = None) -> Repl
                          client=client, sandbox=sandbox, say=say,
                          interrupted={line["retry_of"] for line in recorded if line.get("retry_of") is not None})
     # A recording replays as far as it got: a last sitting stopped inside its summary (a final
-    # evaluation or a pruning audit cut short) has no complete audit to replay.
-    sittings = manifest.get("sittings") or [{}]
-    summary = summarize(outcome, final=bool(manifest.get("final")), audit=not sittings[-1].get("summary_interrupted"))
+    # evaluation or a pruning audit cut short), or told to skip the audit, has no audit to replay.
+    last = (manifest.get("sittings") or [{}])[-1]
+    audited = not last.get("summary_interrupted") and last.get("audit", True)
+    summary = summarize(outcome, final=bool(manifest.get("final")), audit=audited)
     differences = compare_trials(recorded, outcome.study)
     if manifest.get("final"):
         recorded_final = json.loads((recording / "final.json").read_text(encoding="utf-8"))

@@ -175,9 +175,10 @@ def markdown_report(summary: dict[str, Any], board: Leaderboard, description: st
                        else f"a different best: trial {audit['would_have_won']}")
             lines.append(f"Scoring all {len(audit['trials'])} pruned architectures on every dev item, an unpruned "
                          f"search over the same trials would have found {verdict}.")
-        elif pruning.get("audit_interrupted"):
-            lines.append("The pruning audit (every pruned architecture on every dev item) was cut short; running "
-                         "the same `archon search` again completes it from the cache.")
+        elif pruning.get("audit_interrupted") or pruning.get("audit_skipped"):
+            how = "was cut short" if pruning.get("audit_interrupted") else "was skipped (`--no-audit`)"
+            lines.append(f"The pruning audit (every pruned architecture on every dev item) {how}; running the same "
+                         "`archon search` again completes it from the cache.")
     return "\n".join(lines) + "\n"
 
 

@@ -69,6 +69,8 @@ def summarize(outcome: SearchOutcome, *, final: bool = True, audit: bool = True,
     if best is not None and final:
         summary["final"] = final_evaluation(ctx, system, best.number, outcome.ranking, progress=progress)
         rundir.final_report.write_text(json.dumps(summary["final"], indent=2) + "\n", encoding="utf-8")
+    if spec.search.audit_pruning and not audit:
+        summary["pruning"]["audit_skipped"] = True
     if spec.search.audit_pruning and audit and best is not None:
         try:
             summary["pruning"]["audit"] = audit_pruning(ctx, study, best)

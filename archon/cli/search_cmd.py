@@ -28,6 +28,8 @@ def register(sub: Any) -> None:
     p.add_argument("--run-dir", type=Path, metavar="DIR", help="where results go (default runs/<name>)")
     p.add_argument("--workers", type=_positive, metavar="N", help="worker processes on this machine")
     p.add_argument("--no-final", action="store_true", help="skip the held-out test evaluation")
+    p.add_argument("--no-audit", action="store_true",
+                   help="skip the pruning audit this time (it only reports, and can take hours; a later run does it)")
     # Set on the worker processes `--workers` starts (and on workers started by hand on other
     # machines, so their samplers draw different random startup trials).
     p.add_argument("--worker-index", type=int, default=0, help=argparse.SUPPRESS)
@@ -85,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
         finished = False
         try:
             # The status stays up: a final evaluation or a pruning audit can take hours.
-            summary = summarize(outcome, final=not args.no_final, progress=False)
+            summary = summarize(outcome, final=not args.no_final, audit=not args.no_audit, progress=False)
             finished = True
         finally:
             # Counted even when the summary is cut short (Ctrl-C in a long pruning audit or final
@@ -94,6 +96,7 @@ def run(args: argparse.Namespace) -> int:
             RunDir(outcome.run_dir).add_sitting({
                 "started": started_at, "commit": commit, "wall_s": round(time.perf_counter() - started, 1),
                 "provider_calls": outcome.provider_calls + summary_calls, "final": not args.no_final,
+                **({"audit": False} if args.no_audit else {}),
                 "evaluated_trials": sum(is_evaluated(t) for t in outcome.study.get_trials(deepcopy=False)),
                 **({} if finished else {"summary_interrupted": True}),
             })

@@ -102,6 +102,15 @@ def test_an_audit_cut_short_still_writes_the_report_with_its_held_out_table(
     assert "## Held-out test" in report and "The pruning audit (every pruned architecture" in report
 
 
+def test_a_sitting_that_skipped_the_audit_replays_without_one(recording: Path, tmp_path: Path) -> None:
+    manifest = json.loads((recording / "manifest.json").read_text())
+    manifest["sittings"][-1]["audit"] = False  # archon search --no-audit
+    (recording / "manifest.json").write_text(json.dumps(manifest))
+    replayed = replay_recording(recording, tmp_path / "replay")
+    assert "audit" not in replayed.summary["pruning"] and replayed.summary["pruning"]["audit_skipped"] is True
+    assert "was skipped (`--no-audit`)" in (tmp_path / "replay" / "report.md").read_text()
+
+
 def test_a_held_out_evaluation_cut_short_is_not_recorded_as_half_a_table(recording: Path, tmp_path: Path) -> None:
     live = tmp_path / "live"
     (live / "final.json").unlink()  # as if Ctrl-C came in the middle of the final evaluation
