@@ -63,6 +63,7 @@ def xllamacpp_alone(slots: int, batch: list[dict[str, Any]], model: str = MODEL,
     params.ui = False
     params.endpoint_slots = False
     params.n_threads_http = 1
+    params.verbosity = 0  # as quiet as archon's engine (ARCHON_LOCAL_LOG=0)
     server = xllamacpp.Server(params)
 
     def one(request: dict[str, Any]) -> int:

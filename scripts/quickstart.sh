@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The main job: set up, then search for the best architecture for GSM8K on the embedded
+# The main job: set up, then search for the best architecture for HumanEval on the embedded
 # local models (no API key, no network), print the leaderboard and export the best system.
 set -euo pipefail
 cd "$(dirname "$0")/.."
