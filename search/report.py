@@ -176,7 +176,8 @@ def markdown_report(summary: dict[str, Any], board: Leaderboard, description: st
             lines.append(f"Scoring all {len(audit['trials'])} pruned architectures on every dev item, an unpruned "
                          f"search over the same trials would have found {verdict}.")
         elif pruning.get("audit_interrupted") or pruning.get("audit_skipped"):
-            how = "was cut short" if pruning.get("audit_interrupted") else "was skipped (`--no-audit`)"
+            how = ("was cut short" if pruning.get("audit_interrupted")
+                   else "was not run this time (`--no-audit`, or the replay of a sitting that did not finish it)")
             lines.append(f"The pruning audit (every pruned architecture on every dev item) {how}; running the same "
                          "`archon search` again completes it from the cache.")
     return "\n".join(lines) + "\n"

@@ -108,7 +108,7 @@ def test_a_sitting_that_skipped_the_audit_replays_without_one(recording: Path, t
     (recording / "manifest.json").write_text(json.dumps(manifest))
     replayed = replay_recording(recording, tmp_path / "replay")
     assert "audit" not in replayed.summary["pruning"] and replayed.summary["pruning"]["audit_skipped"] is True
-    assert "was skipped (`--no-audit`)" in (tmp_path / "replay" / "report.md").read_text()
+    assert "was not run this time (`--no-audit`, or the replay" in (tmp_path / "replay" / "report.md").read_text()
 
 
 def test_a_held_out_evaluation_cut_short_is_not_recorded_as_half_a_table(recording: Path, tmp_path: Path) -> None:
