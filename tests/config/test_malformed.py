@@ -218,6 +218,11 @@ CASES: list[tuple[str, str, int | None, str, list[str]]] = [
         "  - id: rank\n    type: rank\n    model: fake/a\n    top_k: 0\n",
         7, "nodes[1].top_k", ["greater than or equal to 1"],
     ),
+    (
+        "adaptive-vote-unknown-rule",
+        "name: t\nnodes:\n  - id: vote\n    type: adaptive_vote\n    models: [fake/a]\n    rule: sometimes\n",
+        6, "nodes[0].rule", ["'majority' or 'final_vote'", "sometimes"],
+    ),
 ]
 
 

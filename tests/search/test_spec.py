@@ -57,6 +57,11 @@ def test_unknown_key_lists_allowed_keys() -> None:
     assert "layers" in message and "width" in message
 
 
+def test_an_unknown_adaptive_stopping_rule_lists_the_rules() -> None:
+    message = one_error(merge(BASE_SEARCH, {"space": {"adaptive": {"rule": ["final_vote", "soon"]}}}))
+    assert "space.adaptive.rule[1]" in message and "'majority' or 'final_vote'" in message and "soon" in message
+
+
 def test_unknown_alias_in_space_is_named_with_a_suggestion() -> None:
     message = one_error(merge(BASE_SEARCH, {"space": {"judge_models": ["bb"]}}))
     assert "space.judge_models[0]" in message and "'bb'" in message and "Did you mean 'b'?" in message
