@@ -110,6 +110,12 @@ class DevResult:
             "trial_usd": sum(o.usd + o.scoring_usd for o in self.outcomes),
         }
 
+    def best_possible(self, n_items: int) -> float:
+        """The highest mean score this run can still reach over ``n_items``: every item left scores
+        1 (an item left unscorable only drops out of the mean, which cannot raise it further)."""
+        scored, left = self.scored, n_items - len(self.outcomes)
+        return (sum(scored) + left) / (len(scored) + left) if scored or left else 0.0
+
     def scores_by_item(self) -> dict[str, float]:
         return {o.item_id: o.score for o in self.outcomes if o.score is not None}
 
@@ -117,8 +123,8 @@ class DevResult:
         return [asdict(o) for o in self.outcomes]
 
 
-#: Called after each batch with (items done, running score); returns True to stop.
-BatchCallback = Callable[[int, float], bool]
+#: Called after each batch with the items scored so far (in item order); returns True to stop.
+BatchCallback = Callable[[DevResult], bool]
 
 
 async def evaluate_dev(
@@ -154,7 +160,7 @@ async def evaluate_dev(
                 if isinstance(outcome, ReplayMiss):
                     raise outcome  # an item whose outcome counts lacks a recorded call
                 result.outcomes.append(outcome)
-            if after_batch is not None and after_batch(len(result.outcomes), result.score):
+            if after_batch is not None and after_batch(result):
                 result.stopped_early = len(result.outcomes) < len(items)
                 break
     finally:

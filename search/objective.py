@@ -22,7 +22,7 @@ from optuna.trial import TrialState
 
 from archon.errors import ArchonError
 from archon.search.context import SearchContext
-from archon.search.evaluation import evaluate_dev
+from archon.search.evaluation import DevResult, evaluate_dev
 from archon.search.leaderboard import describe
 from archon.search.power_ranking import PowerRanking
 from archon.search.recovery import Heartbeat
@@ -112,10 +112,10 @@ class ArchitectureObjective:
             raise ReplayedInterruption(trial.number)
         ctx.monitor.start(f"trial {trial.number}", len(ctx.dev_items), describe(data))
 
-        def after_batch(done: int, score: float) -> bool:
+        def after_batch(so_far: DevResult) -> bool:
             if not single:  # optuna prunes single-objective studies only
                 return False
-            trial.report(score, step=done)
+            trial.report(so_far.score, step=len(so_far.outcomes))
             return trial.should_prune()
 
         dev = asyncio.run(evaluate_dev(system, ctx.dev_items, ctx.scorer,

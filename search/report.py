@@ -173,8 +173,18 @@ def markdown_report(summary: dict[str, Any], board: Leaderboard, description: st
         if (audit := pruning.get("audit")) and audit["trials"]:
             verdict = ("the same best architecture" if audit["same_best"]
                        else f"a different best: trial {audit['would_have_won']}")
-            lines.append(f"Scoring all {len(audit['trials'])} pruned architectures on every dev item, an unpruned "
-                         f"search over the same trials would have found {verdict}.")
+            rows = audit["trials"]
+            settled = sum(1 for r in rows if "at_most" in r)
+            lines.append(f"Scoring the {len(rows)} pruned architectures on the dev items, each until it finished or "
+                         f"could no longer beat the best ({_pct(audit['best_score'])}; {settled} stopped early, "
+                         f"{audit.get('item_evaluations', '?')} item evaluations), an unpruned search over the same "
+                         f"trials would have found {verdict}:")
+            lines += ["", "| trial | pruned at | score then | items audited | dev score |", "|---|---|---|---|---|"]
+            for r in rows:
+                score = (f"{_pct(r['full_score'])}" if "full_score" in r
+                         else f"at most {_pct(r['at_most'])}")
+                lines.append(f"| {r['trial']} | {r['pruned_after']} items | {_pct(r['partial_score'])} | "
+                             f"{r.get('audited_items', '')} | {score} |")
         elif pruning.get("audit_interrupted") or pruning.get("audit_skipped"):
             how = ("was cut short" if pruning.get("audit_interrupted")
                    else "was not run this time (`--no-audit`, or the replay of a sitting that did not finish it)")

@@ -14,7 +14,7 @@ from archon.benchmarks.types import Item
 from archon.errors import ReplayMiss
 from archon.models.cache import ResponseCache
 from archon.models.client import ModelClient
-from archon.search.evaluation import evaluate_dev
+from archon.search.evaluation import DevResult, evaluate_dev
 from archon.testing import FakeCall, register_fake_model, unregister_fake_model
 
 ITEMS = [Item(f"q{i}", f"Question {i}", reference=str(i)) for i in range(12)]
@@ -36,8 +36,8 @@ def echo() -> object:
 
 
 def run(system: archon.System, stop_after: int | None = None, concurrency: int = 6) -> object:
-    def after_batch(done: int, score: float) -> bool:
-        return stop_after is not None and done >= stop_after
+    def after_batch(so_far: DevResult) -> bool:
+        return stop_after is not None and len(so_far.outcomes) >= stop_after
 
     return asyncio.run(evaluate_dev(system, ITEMS, NumericScorer(), batch_size=3, concurrency=concurrency,
                                     after_batch=after_batch))
@@ -86,3 +86,12 @@ def test_the_summary_says_how_calls_spread_over_queries() -> None:
     fixed = Row(trial=1, score=1.0, calls=4.0, tokens=0, cost_usd=0, latency_s=0, architecture="y",
                 calls_p90=4.0, calls_max=4.0)
     assert fixed.calls_text() == "4.0"  # every query the same: the mean says it all
+
+
+def test_the_best_possible_score_assumes_every_item_left_is_right() -> None:
+    from archon.search.evaluation import ItemOutcome
+
+    so_far = DevResult([ItemOutcome("q0", 1.0), ItemOutcome("q1", 0.0), ItemOutcome("q2", None, failure="scoring")])
+    assert so_far.best_possible(10) == (1 + 7) / (2 + 7)  # the unscorable item stays out of the mean
+    assert DevResult([ItemOutcome("q0", 0.0)]).best_possible(1) == 0.0
+    assert DevResult().best_possible(0) == 0.0

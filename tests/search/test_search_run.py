@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,8 @@ import pytest
 from optuna.trial import TrialState
 
 import archon
-from archon.search import ArchitectureObjective, is_evaluated, is_infeasible, run_search, summarize
+from archon.search import ArchitectureObjective, is_evaluated, is_infeasible, pruning, run_search, summarize
+from archon.search.leaderboard import best_trial
 from archon.search.trial_attrs import DUPLICATE_ATTR, ESTIMATE_ATTR, FINGERPRINT_ATTR, INFEASIBLE_ATTR, SUMMARY_ATTR
 from tests.search.search_helpers import SearchFactory
 
@@ -126,6 +128,19 @@ def test_pruner_stops_a_bad_trial_after_one_batch(make_search: SearchFactory, tm
     assert bad.user_attrs[SUMMARY_ATTR]["items"] == 2
     good = [t for t in outcome.study.trials if t.state == TrialState.COMPLETE]
     assert all(set(t.intermediate_values) == {2, 4, 6, 8} for t in good if DUPLICATE_ATTR not in t.user_attrs)
+
+    # The audit scores the pruned architecture until it can no longer beat the best (100%): its
+    # first item is wrong, so one item settles it, where scoring all 8 would say the same.
+    audit = pruning.audit_pruning(outcome.context, outcome.study, best_trial(outcome.study))
+    rows = {row["trial"]: row for row in audit["trials"]}
+    assert audit["same_best"] and rows[bad.number] == {
+        "trial": bad.number, "pruned_after": 2, "partial_score": 0.0, "audited_items": 1, "at_most": 7 / 8}
+    # Against a best it could still beat, it runs to the last item.
+    weak_best = copy.deepcopy(best_trial(outcome.study))
+    weak_best.values = [0.0]
+    row = next(row for row in pruning.audit_pruning(outcome.context, outcome.study, weak_best)["trials"]
+               if row["trial"] == bad.number)
+    assert row["audited_items"] == 8 and row["full_score"] == 0.0 and "at_most" not in row
 
 
 def test_resume_tops_up_and_reuses_the_power_ranking(make_search: SearchFactory, tmp_path: Path) -> None:
