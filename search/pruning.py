@@ -43,7 +43,7 @@ def audit_pruning(ctx: SearchContext, study: optuna.Study, best: FrozenTrial) ->
     are in the cache. A row says ``full_score`` when it ran to the end, ``at_most`` when it stopped.
     """
     assert best.values is not None
-    best_score = best.values[0]
+    best_score = float(best.values[0])
     pruned = [t for t in study.get_trials(deepcopy=False)
               if t.state == TrialState.PRUNED and is_evaluated(t) and SYSTEM_ATTR in t.user_attrs]
     n_items = len(ctx.dev_items)
