@@ -154,6 +154,7 @@ def test_the_committed_showcase_recording_replays_exactly(tmp_path: Path) -> Non
         pytest.skip("no showcase recording in this checkout")
     outcome = replay_recording(recording, tmp_path / "replay")  # raises on any call missing or score changed
     assert outcome.trials >= 36 and outcome.summary["final"]["comparison"]["n"] == 128  # the whole held-out table
+    assert outcome.summary["pruning"]["audit"]["same_best"]  # and the pruning audit, every pruned trial settled
 
 
 def test_the_manifest_names_the_search_file_relative_to_its_checkout(tmp_path: Path) -> None:
