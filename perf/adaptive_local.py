@@ -136,7 +136,7 @@ def main() -> int:
             started = time.perf_counter()
             loaded = System.load(spec, client=client)
             dev = asyncio.run(evaluate_dev(loaded, items, benchmark.scorer_for(client=client), batch_size=len(items),
-                                           concurrency=8))
+                                           concurrency=8, on_item=_progress(f"{name}: {spec['name']}", len(items))))
             by_item, calls = dev.scores_by_item(), dev.per_query("requests")
             scored.append((spec["name"], by_item, calls))
             results.setdefault(name, {})[spec["name"]] = {"score": dev.score, "n": len(by_item), "calls": calls,
@@ -144,6 +144,7 @@ def main() -> int:
             print(f"{name}: {spec['name']} {dev.score:.3f} on {len(by_item)} items, {calls:.2f} calls/query "
                   f"({time.perf_counter() - started:.0f} s)", file=sys.stderr)
             if not args.replay:
+                cache.flush()  # the last responses may still be in memory (the cache writes in batches)
                 export_responses(cache_path, responses)  # after each system: nothing paid is lost
         *baselines, (b_name, b_scores, b_calls) = scored
         for a_name, a_scores, a_calls in baselines:
@@ -164,6 +165,19 @@ def main() -> int:
         print("adaptive samples per query / fixed-8's:")
         print(f"{adaptive['calls'] / fixed['calls']:.3f}")
     return 0
+
+
+def _progress(label: str, total: int) -> Any:
+    """A line every tenth item: a system's items take up to an hour here, and nothing else shows it is alive."""
+    started, done = time.perf_counter(), [0]
+
+    def on_item(_outcome: Any) -> None:
+        done[0] += 1
+        if done[0] % 10 == 0 or done[0] == total:
+            print(f"  {label}: {done[0]}/{total} items, {time.perf_counter() - started:.0f} s", file=sys.stderr,
+                  flush=True)
+
+    return on_item
 
 
 if __name__ == "__main__":
