@@ -144,7 +144,6 @@ def main() -> int:
             print(f"{name}: {spec['name']} {dev.score:.3f} on {len(by_item)} items, {calls:.2f} calls/query "
                   f"({time.perf_counter() - started:.0f} s)", file=sys.stderr)
             if not args.replay:
-                cache.flush()  # the last responses may still be in memory (the cache writes in batches)
                 export_responses(cache_path, responses)  # after each system: nothing paid is lost
         *baselines, (b_name, b_scores, b_calls) = scored
         for a_name, a_scores, a_calls in baselines:

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from archon.errors import ArchonError, ModelCallError
-from archon.models.cache import ResponseCache
+from archon.models.cache import ResponseCache, flush_open
 from archon.models.types import Completion
 from archon.sandbox.result import ExecutionResult
 from archon.sandbox.store import ExecutionStore
@@ -204,8 +204,8 @@ def export_responses(path: Path, out: Path) -> int:
     if not path.exists():
         out.write_text("", encoding="utf-8")
         return 0
+    flush_open(path)  # a live client's cache on this file may hold its last responses in memory
     cache = ResponseCache(path)
-    cache.flush()
     with sqlite3.connect(path) as conn:
         rows = conn.execute(f"SELECT key, {', '.join(RESPONSE_FIELDS)}, logprobs FROM responses ORDER BY key"
                             ).fetchall()

@@ -213,6 +213,15 @@ def _logprobs(stored: str | None) -> tuple[float, ...] | None:
 _open_caches: weakref.WeakSet[ResponseCache] = weakref.WeakSet()
 
 
+def flush_open(path: str | Path) -> None:
+    """Write what every cache of this process on ``path`` still holds in memory: whoever reads
+    the file directly (an export) then sees every response made so far."""
+    target = Path(path).resolve()
+    for cache in list(_open_caches):
+        if cache.path.resolve() == target:
+            cache.flush()
+
+
 @atexit.register
 def _flush_all() -> None:
     for cache in list(_open_caches):

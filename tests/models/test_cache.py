@@ -237,3 +237,16 @@ def test_a_failed_shared_call_fails_its_waiters_too() -> None:
     results = asyncio.run(both())
     assert all(type(r).__name__ == "ModelCallError" for r in results)
     assert client.counters["provider_calls"] == 1
+
+
+def test_an_export_includes_what_a_live_cache_still_holds_in_memory(tmp_path: Path) -> None:
+    from archon.search.recording import export_responses
+
+    path = tmp_path / "cache.sqlite"
+    cache = ResponseCache(path, max_unsaved=100, max_unsaved_s=60)
+    cache.put("k1", completion("one"))
+    cache.put("k2", completion("two"))
+    assert rows_on_disk(path) == 0  # a run's last responses, not yet written
+    assert export_responses(path, tmp_path / "responses.jsonl") == 2
+    assert len((tmp_path / "responses.jsonl").read_text().splitlines()) == 2
+    cache.close()
