@@ -241,8 +241,9 @@ class SearchSettings(Strict):
         "(default: two batches)."
     )
     audit_pruning: bool = Field(
-        default=False, description="After the search, score every pruned trial on all dev items, to report "
-        "whether pruning changed the best architecture (the shared cache makes most of it free).",
+        default=False, description="After the search, score every pruned trial on the dev items until it finishes "
+        "or can no longer beat the best, to report whether pruning changed the best architecture (the shared "
+        "cache makes most of it free).",
     )
     warm_start: list[Preset | dict[str, Any]] = Field(
         default_factory=list,

@@ -132,3 +132,13 @@ def test_a_cascade_is_drawn_with_its_branches() -> None:
     assert captions == [f"{node} \u203a {name}" for node in system.graph.order
                         for name in system.graph.branches.get(node, {})]
     assert len(captions) >= 2 and drawn.count("<svg") == len(captions)  # one diagram per branch
+
+
+def test_the_html_report_gives_the_pruning_audits_verdict(finished_run: Path) -> None:
+    run = open_run(finished_run)
+    assert run.summary is not None
+    run.summary.setdefault("pruning", {})["audit"] = {
+        "best_trial": 1, "best_score": 0.9, "same_best": False, "would_have_won": 4, "item_evaluations": 9,
+        "trials": [{"trial": 4, "pruned_after": 4, "partial_score": 0.5, "audited_items": 8, "full_score": 1.0}]}
+    page = html_report(run)
+    assert "an unpruned search over the same trials would have found a different best (trial 4)" in page
