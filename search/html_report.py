@@ -18,7 +18,7 @@ from typing import Any
 import optuna
 
 from archon.search.leaderboard import Leaderboard, build_leaderboard
-from archon.search.report import sample_size_note
+from archon.search.report import audit_verdict, sample_size_note
 from archon.search.rundir import OpenRun
 
 TOP_ARCHITECTURES = 3
@@ -139,10 +139,9 @@ def _leaderboard(board: Leaderboard, summary: dict[str, Any]) -> str:
     saved = (f" Pruning saved {pruning['saved_share'] * 100:.0f}% of the item evaluations."
              if pruning.get("item_evaluations_unpruned") else "")
     if (audit := pruning.get("audit")) and audit["trials"]:
-        verdict = ("would have found the same best" if audit["same_best"]
-                   else f"would have found a different best (trial {audit['would_have_won']})")
         saved += (f" Audit: each of the {len(audit['trials'])} pruned architectures scored on the dev items until it "
-                  f"finished or could no longer beat the best; an unpruned search over the same trials {verdict}.")
+                  f"finished or could no longer beat the best; an unpruned search over the same trials would have "
+                  f"found {audit_verdict(audit)}.")
     headers = ["#", "trial", "dev score", "calls/query", "tokens/query", "architecture"]
     return (f"<h2 id='leaderboard'>Leaderboard (dev split)</h2><table id='leaderboard-table'>"
             f"{_rows(headers, rows, highlight=0, text_columns=(5,))}</table>"

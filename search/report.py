@@ -171,18 +171,15 @@ def markdown_report(summary: dict[str, Any], board: Leaderboard, description: st
         lines.append(f"Pruning saved {pruning['saved_share'] * 100:.0f}% of the item evaluations "
                      f"({pruning['item_evaluations']} of {pruning['item_evaluations_unpruned']}).")
         if (audit := pruning.get("audit")) and audit["trials"]:
-            verdict = ("the same best architecture" if audit["same_best"]
-                       else f"a different best: trial {audit['would_have_won']}")
             rows = audit["trials"]
             settled = sum(1 for r in rows if "at_most" in r)
             lines.append(f"Scoring the {len(rows)} pruned architectures on the dev items, each until it finished or "
                          f"could no longer beat the best ({_pct(audit['best_score'])}; {settled} stopped early, "
                          f"{audit.get('item_evaluations', '?')} item evaluations), an unpruned search over the same "
-                         f"trials would have found {verdict}:")
+                         f"trials would have found {audit_verdict(audit)}:")
             lines += ["", "| trial | pruned at | score then | items audited | dev score |", "|---|---|---|---|---|"]
             for r in rows:
-                score = (f"{_pct(r['full_score'])}" if "full_score" in r
-                         else f"at most {_pct(r['at_most'])}")
+                score = _pct(r["full_score"]) if "full_score" in r else f"at most {_pct(r['at_most'])}"
                 lines.append(f"| {r['trial']} | {r['pruned_after']} items | {_pct(r['partial_score'])} | "
                              f"{r.get('audited_items', '')} | {score} |")
         elif pruning.get("audit_interrupted") or pruning.get("audit_skipped"):
@@ -191,6 +188,12 @@ def markdown_report(summary: dict[str, Any], board: Leaderboard, description: st
             lines.append(f"The pruning audit (every pruned architecture on every dev item) {how}; running the same "
                          "`archon search` again completes it from the cache.")
     return "\n".join(lines) + "\n"
+
+
+def audit_verdict(audit: dict[str, Any]) -> str:
+    """What an unpruned search over the same trials would have found, from the pruning audit."""
+    return ("the same best architecture" if audit["same_best"]
+            else f"a different best: trial {audit['would_have_won']}")
 
 
 def _final_markdown(final: dict[str, Any]) -> list[str]:

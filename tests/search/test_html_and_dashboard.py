@@ -141,4 +141,4 @@ def test_the_html_report_gives_the_pruning_audits_verdict(finished_run: Path) ->
         "best_trial": 1, "best_score": 0.9, "same_best": False, "would_have_won": 4, "item_evaluations": 9,
         "trials": [{"trial": 4, "pruned_after": 4, "partial_score": 0.5, "audited_items": 8, "full_score": 1.0}]}
     page = html_report(run)
-    assert "an unpruned search over the same trials would have found a different best (trial 4)" in page
+    assert "an unpruned search over the same trials would have found a different best: trial 4" in page
