@@ -30,3 +30,22 @@ def test_the_adaptive_local_script_replays_its_own_recording(tmp_path: Path) -> 
     (tmp_path / "rec" / "responses.jsonl").write_text("")
     missing = run(*common, "--run-dir", str(tmp_path / "again"), "--replay", check=False)
     assert missing.returncode != 0 and "recording" in missing.stderr
+
+
+def test_the_committed_recording_replays_to_its_results(tmp_path: Path) -> None:
+    # The real local run (three sittings, 182 min) answers every call from recordings/adaptive-local/
+    # and prints the paired differences its live run saved in results.json.
+    recording = SCRIPT.parents[1] / "recordings" / "adaptive-local"
+    results = json.loads((recording / "results.json").read_text())
+    replayed = run("--replay", "--run-dir", str(tmp_path))
+    lines = replayed.stdout.splitlines()
+    for name, systems in results.items():
+        for label, pair in systems.items():
+            if " - " not in label:
+                continue
+            b, a = label.split(" - ")
+            expected = (f"{a} {systems[a]['score']:.3f}", f"{b} {systems[b]['score']:.3f}",
+                        f"b - a {pair['difference'] * 100:+.1f} points [{pair['low'] * 100:+.1f}, "
+                        f"{pair['high'] * 100:+.1f}], n {pair['n']}")
+            assert any(line.split()[0] == name and all(e in line for e in expected) for line in lines), (label, lines)
+    assert lines[-1] == f"{results['adaptive']['adaptive-8']['calls'] / results['adaptive']['vote-8']['calls']:.3f}"

@@ -239,11 +239,17 @@ class LocalEngine:
         stream = _Stream(lambda: cancel.is_set() or self._closed, n=n, on_delta=on_delta)
         if n > 1:
             request = {**request, "n": n}
-        self.requests += 1
-        self.completions += n
         try:
             with _decode_gate.turn(self.model, self.config.turn_s):
-                server.handle_chat_completions(request, stream.on_chunk)
+                # A call cancelled while it queued (for a thread or for its model's turn) never starts:
+                # after Ctrl-C the interpreter still runs every queued call before it exits, and each
+                # would evaluate its whole prompt before its first token could stop it.
+                if stream.should_stop():
+                    stream.stopped = True
+                else:
+                    self.requests += 1
+                    self.completions += n
+                    server.handle_chat_completions(request, stream.on_chunk)
         except Exception as exc:  # xllamacpp raises ValueError for a malformed request
             raise ModelCallError(self.model, f"llama.cpp rejected the request: {exc}") from exc
         if stream.error is not None:

@@ -121,6 +121,31 @@ def test_a_cancelled_call_frees_its_slot() -> None:
         engine.generate_blocking([{"role": "user", "content": "Hi"}], max_tokens=4)
 
 
+def test_calls_cancelled_while_queued_never_start() -> None:
+    # Two threads, four sample groups: two run, two queue. After Ctrl-C the interpreter still runs
+    # every queued call before it exits, so a cancelled one must not reach llama.cpp at all.
+    info = get_model_info("smollm2-135m")
+    pull(info.name)
+    engine = LocalEngine(info, model_path(info), EngineConfig(slots=2, context_size=2048, threads=2))
+
+    async def scenario() -> None:
+        tasks = [asyncio.create_task(engine.generate([{"role": "user", "content": f"Count to 5000, from {i}."}],
+                                                     max_tokens=1500, ignore_eos=True, seed=7))
+                 for i in range(4)]
+        await asyncio.sleep(1.5)  # the first two are generating, the other two wait for a thread
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        # Queued behind the two cancelled ones, so by the time it is answered they have been dequeued.
+        await engine.generate([{"role": "user", "content": "Hi"}], max_tokens=4)
+
+    try:
+        asyncio.run(scenario())
+        assert engine.requests == 3  # the two that were running, and the last call
+    finally:
+        engine.close()
+
+
 def test_the_process_exits_cleanly_with_a_loaded_engine(smollm2: str) -> None:
     code = textwrap.dedent(
         """
