@@ -22,7 +22,7 @@ def test_the_adaptive_local_script_replays_its_own_recording(tmp_path: Path) -> 
     common = ("--smoke", "fake/echo", "--items", "6", "--recording", str(tmp_path / "rec"))
     live = run(*common, "--run-dir", str(tmp_path / "live"))
     results = json.loads((tmp_path / "rec" / "results.json").read_text())
-    assert set(results) == {"adaptive", "adaptive-majority", "confidence", "shuffle", "cascade"}
+    assert set(results) == {"adaptive", "adaptive-majority", "adaptive-large", "confidence", "shuffle", "cascade"}
     assert results["adaptive"]["vote-8"]["n"] == 6 and "1.5b-greedy" in results["cascade"]
     replayed = run(*common, "--run-dir", str(tmp_path / "replay"), "--replay")
     assert replayed.stdout == live.stdout and "wins/losses/ties" in live.stdout
