@@ -3,7 +3,7 @@
     .venv/bin/python perf/adaptive_local.py [--items 100] [--only NAME ...]   live (resumes; hours on 2 cores)
     .venv/bin/python perf/adaptive_local.py --replay                          from the recording only
 
-Four comparisons, each on the first ``--items`` dev items of its benchmark (the test splits are
+The comparisons, each on the first ``--items`` dev items of its benchmark (the test splits are
 never touched), every pair scored on the same items, with a paired 95% bootstrap CI of the
 difference (b - a):
 
@@ -71,8 +71,8 @@ def vote(name: str, model: dict[str, Any], samples: int, extractor: str, weighti
 
 def adaptive(name: str, rule: str, model: dict[str, Any] = SMALL, max_samples: int = SAMPLES) -> dict[str, Any]:
     return system(name, {"m": model}, [{
-        "id": "answer", "type": "adaptive_vote", "models": ["m"], "max_samples": max_samples, "min_samples": 2, "step": 1,
-        "confidence": 0.9, "rule": rule, "temperature": TEMPERATURE, "extractor": "last_number"}])
+        "id": "answer", "type": "adaptive_vote", "models": ["m"], "max_samples": max_samples, "min_samples": 2,
+        "step": 1, "confidence": 0.9, "rule": rule, "temperature": TEMPERATURE, "extractor": "last_number"}])
 
 
 CASCADE = system("cascade", {"small": SMALL, "large": LARGE}, [{

@@ -33,7 +33,7 @@ def test_the_adaptive_local_script_replays_its_own_recording(tmp_path: Path) -> 
 
 
 def test_the_committed_recording_replays_to_its_results(tmp_path: Path) -> None:
-    # The real local run (three sittings, 182 min) answers every call from recordings/adaptive-local/
+    # The real local run (hours over several sittings) answers every call from recordings/adaptive-local/
     # and prints the paired differences its live run saved in results.json.
     recording = SCRIPT.parents[1] / "recordings" / "adaptive-local"
     results = json.loads((recording / "results.json").read_text())

@@ -1,6 +1,6 @@
 """The adaptive techniques end to end on the real embedded model (SmolLM2-135M): log-probabilities
 from llama.cpp into a confidence vote, choice shuffling with an item's context, an adaptive
-vote's early stop, and a cascade around them."""
+vote's early stop, a cascade around them, and routing by category."""
 
 from __future__ import annotations
 
@@ -64,3 +64,19 @@ def test_choice_shuffle_and_adaptive_vote_in_a_cascade(smol: dict[str, object]) 
         assert len(calls) == 2 and notes["agreement"] == 1.0
     with pytest.raises(ContextMissingError, match="needs the item's choices"):
         system.run(QUESTION)  # without the item's context the shuffle cannot work, and says so
+
+
+def test_route_sends_each_category_to_its_model(smol: dict[str, object]) -> None:
+    # Two settings of the one real model, told apart by their token limits: routing picks the one
+    # named for the item's category, and the default for any other.
+    models = {"terse": {"model": "local/smollm2-135m", "max_tokens": 1},
+              "wordy": {"model": "local/smollm2-135m", "max_tokens": 12}}
+    system = archon.load({"name": "real-route", "models": models, "nodes": [
+        {"id": "answer", "type": "route", "models": ["terse", "wordy"], "routes": {"colors": "wordy"},
+         "default": "terse", "temperature": 0.0}]}, cache=False)
+    routed = system.run(QUESTION, context={"category": "colors"})
+    other = system.run(QUESTION, context={"category": "history"})
+    assert [c["params"]["max_tokens"] for c in routed.calls()] == [12] and routed.answer.strip()
+    assert [c["params"]["max_tokens"] for c in other.calls()] == [1] and other.answer.strip()
+    assert routed.candidates[0].notes["route"] == "routed"
+    assert other.candidates[0].notes["route"] == "default (category not routed)"
