@@ -68,6 +68,16 @@ def test_vote_holds_is_certain_when_the_lead_cannot_be_overturned() -> None:
     assert vote_holds(3, 0, 2) > vote_holds(3, 0, 8)  # fewer samples left, less that can change
 
 
+def test_vote_holds_is_exact_where_the_chance_is_a_round_number(fake_model: Register) -> None:
+    # Two agreeing samples with two left: the runner-up takes both with chance 1/10, so the vote
+    # holds with 0.9 exactly (in floating point it came out 0.8999999999999996 and did not stop).
+    assert vote_holds(2, 0, 2) == 0.9 and vote_holds(2, 1, 1) == 0.6
+    model = fake_model("sure", lambda call: "The answer is 42.")
+    result = system([{"id": "vote", "type": "adaptive_vote", "models": ["m"], "max_samples": 4, "confidence": 0.9,
+                      "rule": "final_vote"}], {"m": model}).run("q")
+    assert result.answer == "The answer is 42." and result.usage.total.calls == 2
+
+
 def test_the_final_vote_rule_stops_once_the_rest_cannot_change_the_vote(fake_model: Register) -> None:
     said = {1: 7, 3: 7}  # samples 1 and 3 dissent: 42 leads 5-2 after 7 of 8, and one more cannot overturn it
     model = fake_model("mostly", lambda call: f"The answer is {said.get(call.seed, 42)}.")
