@@ -46,7 +46,8 @@ async def bare_runs(python: str, programs: list[str], concurrency: int) -> int:
     async def one(code: str) -> bool:
         async with slots:
             process = await asyncio.create_subprocess_exec(
-                python, "-I", "-c", code, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+                python, "-I", "-c", code, stdin=asyncio.subprocess.DEVNULL,  # the judge reads its secret there
+                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
             )
             await process.communicate()
             return process.returncode == 0

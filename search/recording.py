@@ -98,7 +98,11 @@ def restore_recording(recording: Path, run_dir: Path) -> None:
     rerunning its search continues from where the recording stopped."""
     _require(recording)
     run_dir.mkdir(parents=True, exist_ok=True)
-    import_responses(recording / RESPONSES, ResponseCache(RunDir(run_dir).cache))
+    from archon.runtime.clients import open_cache
+
+    cache = open_cache(RunDir(run_dir).cache)  # the object the search that continues will use
+    assert cache is not None
+    import_responses(recording / RESPONSES, cache)
     import_executions(recording / EXECUTIONS, ExecutionStore(RunDir(run_dir).executions))
     for name in ("study.db", "trials.jsonl", "search.yaml"):
         if (recording / name).exists() and not (run_dir / name).exists():
@@ -120,9 +124,14 @@ class ReplayOutcome:
     summary: dict[str, Any] = field(default_factory=dict)
 
 
-def replay_recording(recording: Path, run_dir: Path, *, say: Any = None) -> ReplayOutcome:
-    """Run the recorded search again from its recording alone and check it reproduces."""
-    from archon.models.client import ModelClient
+def replay_recording(recording: Path, run_dir: Path, *, say: Any = None, rescore: bool = False) -> ReplayOutcome:
+    """Run the recorded search again from its recording alone and check it reproduces.
+
+    ``rescore``: model calls still come only from the recording, but a sandbox run it lacks
+    (a scorer or selector whose programs changed) runs for real; when everything then
+    reproduces, the recording's executions become exactly the runs this replay used."""
+    from archon.config.spec import RuntimeConfig
+    from archon.runtime.clients import make_client
     from archon.sandbox.store import CachedSandbox
     from archon.search.results import summarize
     from archon.search.runner import run_search
@@ -132,12 +141,14 @@ def replay_recording(recording: Path, run_dir: Path, *, say: Any = None) -> Repl
     if run_dir.exists() and any(run_dir.iterdir()):
         raise ArchonError(f"{run_dir} is not empty: a replay runs into a fresh directory")
     run_dir.mkdir(parents=True, exist_ok=True)
-    cache = ResponseCache(run_dir / "recorded-responses.sqlite")
-    import_responses(recording / RESPONSES, cache)
+    # Answers come from the recording alone, so nothing waits on a provider: many calls at once.
+    client = make_client(RuntimeConfig(max_concurrency=64, per_model_concurrency=64), (),
+                         run_dir / "recorded-responses.sqlite", replay=True)
+    assert client.cache is not None
+    import_responses(recording / RESPONSES, client.cache)
     store = ExecutionStore(run_dir / "recorded-executions.sqlite")
     import_executions(recording / EXECUTIONS, store)
-    client = ModelClient(cache, replay=True, max_concurrency=64, per_model_concurrency=64)
-    sandbox = CachedSandbox(store, strict=True)
+    sandbox = CachedSandbox(store, strict=not rescore)
     recorded = _trial_lines(recording / "trials.jsonl")
     outcome = run_search(recording / "search.yaml", run_dir=run_dir, n_trials=manifest["evaluated_trials"],
                          client=client, sandbox=sandbox, say=say,
@@ -159,7 +170,21 @@ def replay_recording(recording: Path, run_dir: Path, *, say: Any = None) -> Repl
             differences.append(f"pruning audit: recorded {recorded_audit!r}, replayed {replayed_audit!r}")
     if differences:
         raise ReplayMismatch(differences)
+    if rescore:
+        _keep_executions(recording, store, sandbox.used)
     return ReplayOutcome(run_dir, len(outcome.study.trials), summary)
+
+
+def _keep_executions(recording: Path, store: ExecutionStore, used: set[str]) -> None:
+    """Rewrite the recording's executions as the runs a replay used (new ones included, ones no
+    longer asked for left out), and its manifest's count."""
+    kept = [(key, result) for key, result in store.items() if key in used]
+    with (recording / EXECUTIONS).open("w", encoding="utf-8") as handle:
+        for key, result in kept:
+            handle.write(json.dumps({"key": key, "result": result}, ensure_ascii=False) + "\n")
+    manifest = json.loads((recording / MANIFEST).read_text(encoding="utf-8"))
+    manifest["executions"] = len(kept)
+    (recording / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
 
 
 def compare_trials(recorded: list[dict[str, Any]], study: Any) -> list[str]:

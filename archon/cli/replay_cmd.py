@@ -2,7 +2,8 @@
 
 No model is loaded and nothing is executed: every call and sandbox run comes from the
 recording, the first one it lacks stops the replay with an error, and every trial and the
-final table must come out exactly as recorded.
+final table must come out exactly as recorded. With ``--rescore`` (after a scorer changed)
+sandbox runs the recording lacks run for real, and are kept in it if everything still matches.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ def register(sub: Any) -> None:
     p.add_argument("recording", type=Path, metavar="RECORDING")
     p.add_argument("--run-dir", type=Path, metavar="DIR",
                    help="where the replay runs (default: a new temporary folder)")
+    p.add_argument("--rescore", action="store_true",
+                   help="run the sandbox programs the recording lacks (after a scorer changed) and, when every "
+                   "trial and the final table still match, keep exactly the runs the replay used in the recording")
     p.set_defaults(func=run)
 
 
@@ -34,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
     optuna.logging.set_verbosity(logging.WARNING)  # the search's own lines, as in `archon search`
     err = console(stderr=True)
     run_dir = args.run_dir or Path(tempfile.mkdtemp(prefix="archon-replay-"))
-    outcome = replay_recording(args.recording, run_dir, say=err.print)
+    outcome = replay_recording(args.recording, run_dir, say=err.print, rescore=args.rescore)
     out = console()
     final = outcome.summary.get("final") or {}
     replayed = ["every trial"]

@@ -18,6 +18,8 @@ class ExecutionResult:
     ``stdout``/``stderr`` are tails (``truncated`` says whether anything was cut).
     ``reason`` is "ok" or why the run failed, e.g. "timeout after 10s", "memory limit
     (512 MB)", "killed by signal 9 (SIGKILL)", "exit code 1: AssertionError (in: assert f(2) == 4)".
+    ``completed`` is None unless the run asked whether the program ran to its end (see
+    runner.py); a program that exited with status 0 before its end is not ``ok``.
     """
 
     returncode: int
@@ -28,10 +30,11 @@ class ExecutionResult:
     duration_s: float
     backend: str
     truncated: bool = False
+    completed: bool | None = None
 
     @property
     def ok(self) -> bool:
-        return self.returncode == 0 and not self.timed_out
+        return self.returncode == 0 and not self.timed_out and self.completed is not False
 
     @property
     def passed(self) -> bool:
@@ -43,15 +46,20 @@ class ExecutionResult:
         """Build from the supervisor's report (see supervisor.py)."""
         returncode = int(report["returncode"])
         stderr = str(report["stderr"])
+        completed = report.get("completed")
+        reason = explain(returncode, stderr, timed_out=bool(report["timed_out"]), limits=limits)
+        if reason == "ok" and completed is False:
+            reason = "exited with status 0 before its end (it never printed its completion line)"
         return cls(
             returncode=returncode,
             stdout=str(report["stdout"]),
             stderr=stderr,
             timed_out=bool(report["timed_out"]),
-            reason=explain(returncode, stderr, timed_out=bool(report["timed_out"]), limits=limits),
+            reason=reason,
             duration_s=float(report["duration_s"]),
             backend=backend,
             truncated=bool(report["truncated"]),
+            completed=None if completed is None else bool(completed),
         )
 
     @classmethod

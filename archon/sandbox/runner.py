@@ -5,6 +5,14 @@ launch it (``launch``), hand that to a supervisor process (supervisor.py) which
 enforces limits and timeout and kills everything the program started, then remove the
 directory. Backends differ only in ``launch``.
 
+A run may ask whether the program ran to its end (``completion=True``): a program can
+exit with status 0 before its last line (``sys.exit(0)``, ``os._exit(0)``, ``unittest.main()``
+with no tests), and status 0 alone would then count as a pass. The sandbox writes a fresh
+random secret on the program's stdin; a program that gets to its end prints
+``COMPLETION_PREFIX + secret`` as a line, and the result's ``completed`` says whether that line
+came back (it is removed from ``stdout``). The secret is made per run and is not in the
+program's text, so neither the program's author nor its text can print it in advance.
+
 Runs happen on ``max_concurrency`` worker threads, each owning one long-lived
 supervisor, so the bound holds across event loops and a run costs no extra Python
 start-up. The async methods wait on those threads. A cancelled run is not interrupted:
@@ -17,6 +25,7 @@ import abc
 import asyncio
 import contextlib
 import os
+import secrets
 import shutil
 import stat
 import tempfile
@@ -37,6 +46,8 @@ from archon.sandbox.result import ExecutionResult
 # The supervisor enforces the timeout itself; this only catches a supervisor that hangs.
 SUPERVISOR_GRACE_S = 15.0
 PROGRAM_NAME = "main.py"
+#: A program run with ``completion=True`` prints this, then the secret it read on stdin, as a line.
+COMPLETION_PREFIX = "ARCHON-COMPLETED "
 
 
 @dataclass(frozen=True)
@@ -54,11 +65,14 @@ class ProgramRunner(abc.ABC):
     """Runs a Python program under ``Limits``: what ``Sandbox`` and ``CachedSandbox`` share."""
 
     @abc.abstractmethod
-    async def run(self, code: str, limits: Limits) -> ExecutionResult: ...
+    async def run(self, code: str, limits: Limits, *, completion: bool = False) -> ExecutionResult: ...
 
-    async def run_python(self, code: str, *, timeout_s: float = 10, memory_mb: int = 512) -> ExecutionResult:
-        """Run `code` as a script; its stdout/stderr tails, exit status and reason come back."""
-        return await self.run(code, Limits(timeout_s=timeout_s, memory_mb=memory_mb))
+    async def run_python(
+        self, code: str, *, timeout_s: float = 10, memory_mb: int = 512, completion: bool = False
+    ) -> ExecutionResult:
+        """Run `code` as a script; its stdout/stderr tails, exit status and reason come back.
+        With ``completion`` the result also says whether the program ran to its end (see above)."""
+        return await self.run(code, Limits(timeout_s=timeout_s, memory_mb=memory_mb), completion=completion)
 
     async def run_many(
         self, programs: Sequence[str], *, timeout_s: float = 10, memory_mb: int = 512
@@ -121,13 +135,15 @@ class Sandbox(ProgramRunner):
         command is a wrapper); negative when a signal killed the program."""
         return reported
 
-    async def run(self, code: str, limits: Limits) -> ExecutionResult:
-        future = self._pool().submit(self.run_sync, code, limits)
+    async def run(self, code: str, limits: Limits, *, completion: bool = False) -> ExecutionResult:
+        future = self._pool().submit(self.run_sync, code, limits, completion=completion)
         return await asyncio.wrap_future(future)
 
-    def run_sync(self, code: str, limits: Limits) -> ExecutionResult:
+    def run_sync(self, code: str, limits: Limits, *, completion: bool = False) -> ExecutionResult:
         """The blocking form of ``run`` (it does not take a concurrency slot)."""
+        secret = secrets.token_hex(16) if completion else None
         with self._prepared(code, limits) as request:
+            request["stdin"] = f"{secret}\n" if secret else ""
             channel = self._channel()
             try:
                 report = channel.call(request, limits.timeout_s + SUPERVISOR_GRACE_S)
@@ -139,6 +155,8 @@ class Sandbox(ProgramRunner):
         if "error" in report:
             raise SandboxError(self.backend, str(report["error"]))
         report["returncode"] = self.returncode(report["returncode"])
+        if secret is not None:
+            report["stdout"], report["completed"] = _take_completion(report["stdout"], secret)
         return ExecutionResult.from_report(report, limits, self.backend)
 
     def check(self) -> None:
@@ -200,6 +218,17 @@ class Sandbox(ProgramRunner):
             }
         finally:
             _remove_tree(workdir)
+
+
+def _take_completion(stdout: str, secret: str) -> tuple[str, bool]:
+    """``stdout`` without its completion lines, and whether one carried this run's secret."""
+    kept, completed = [], False
+    for line in stdout.splitlines(keepends=True):
+        if line.startswith(COMPLETION_PREFIX):
+            completed = completed or line[len(COMPLETION_PREFIX) :].strip() == secret
+        else:
+            kept.append(line)
+    return "".join(kept), completed
 
 
 def _close_channels(channels: list[SupervisorChannel]) -> None:

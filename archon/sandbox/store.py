@@ -29,9 +29,14 @@ SCHEMA = "CREATE TABLE IF NOT EXISTS executions (key TEXT PRIMARY KEY, result TE
 KEPT_CHARS = 1000
 
 
-def execution_key(code: str, limits: Limits) -> str:
-    """sha256 of the program and its limits (not the backend: a replay may run elsewhere)."""
-    blob = json.dumps({"code": code, "limits": asdict(limits)}, sort_keys=True)
+def execution_key(code: str, limits: Limits, *, completion: bool = False) -> str:
+    """sha256 of the program and its limits (not the backend: a replay may run elsewhere), and
+    whether the run checks that the program ran to its end (only then in the key, so the keys
+    of runs that do not are those they always were)."""
+    request: dict[str, object] = {"code": code, "limits": asdict(limits)}
+    if completion:
+        request["completion"] = True
+    blob = json.dumps(request, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
@@ -80,7 +85,10 @@ class ExecutionStore:
 
 
 def _stored(result: ExecutionResult) -> str:
-    return json.dumps({**asdict(result), "stdout": result.stdout[-KEPT_CHARS:], "stderr": result.stderr[-KEPT_CHARS:]})
+    stored = {**asdict(result), "stdout": result.stdout[-KEPT_CHARS:], "stderr": result.stderr[-KEPT_CHARS:]}
+    if result.completed is None:  # a run that did not ask: stored as it was before the field existed
+        del stored["completed"]
+    return json.dumps(stored)
 
 
 class CachedSandbox(ProgramRunner):
@@ -95,6 +103,8 @@ class CachedSandbox(ProgramRunner):
         self.strict = strict
         self._inner = inner
         self.counters = {"runs": 0, "hits": 0}
+        #: The key of every run asked for (a recording keeps just these when it is re-scored).
+        self.used: set[str] = set()
         self._inflight: dict[tuple[int, str], asyncio.Task[ExecutionResult]] = {}
 
     @property
@@ -105,8 +115,9 @@ class CachedSandbox(ProgramRunner):
             self._inner = get_sandbox()
         return self._inner
 
-    async def run(self, code: str, limits: Limits) -> ExecutionResult:
-        key = execution_key(code, limits)
+    async def run(self, code: str, limits: Limits, *, completion: bool = False) -> ExecutionResult:
+        key = execution_key(code, limits, completion=completion)
+        self.used.add(key)
         if (hit := self.store.get(key)) is not None:
             self.counters["hits"] += 1
             return hit
@@ -120,13 +131,15 @@ class CachedSandbox(ProgramRunner):
         inflight = (id(asyncio.get_running_loop()), key)
         task = self._inflight.get(inflight)
         if task is None:
-            task = self._inflight[inflight] = asyncio.ensure_future(self._run_and_keep(key, code, limits))
+            task = self._inflight[inflight] = asyncio.ensure_future(
+                self._run_and_keep(key, code, limits, completion)
+            )
             task.add_done_callback(lambda _: self._inflight.pop(inflight, None))
         else:
             self.counters["hits"] += 1
         return await asyncio.shield(task)
 
-    async def _run_and_keep(self, key: str, code: str, limits: Limits) -> ExecutionResult:
-        result = self.store.keep(key, await self.inner.run(code, limits))
+    async def _run_and_keep(self, key: str, code: str, limits: Limits, completion: bool) -> ExecutionResult:
+        result = self.store.keep(key, await self.inner.run(code, limits, completion=completion))
         self.counters["runs"] += 1
         return result

@@ -19,7 +19,9 @@ from archon.sandbox.result import ExecutionResult
 class CodeRunner(Protocol):
     """What running generated code needs: a ``Sandbox`` or a ``CachedSandbox``."""
 
-    async def run_python(self, code: str, *, timeout_s: float = 10, memory_mb: int = 512) -> ExecutionResult: ...
+    async def run_python(
+        self, code: str, *, timeout_s: float = 10, memory_mb: int = 512, completion: bool = False
+    ) -> ExecutionResult: ...
 
     async def run_many(
         self, programs: Sequence[str], *, timeout_s: float = 10, memory_mb: int = 512

@@ -45,9 +45,10 @@ class RecordingRunner:
     def __init__(self) -> None:
         self.programs: list[str] = []
 
-    async def run_python(self, code: str, *, timeout_s: float = 10, memory_mb: int = 512) -> ExecutionResult:
+    async def run_python(self, code: str, *, timeout_s: float = 10, memory_mb: int = 512,
+                         completion: bool = False) -> ExecutionResult:
         self.programs.append(code)
-        return await get_sandbox().run_python(code, timeout_s=timeout_s, memory_mb=memory_mb)
+        return await get_sandbox().run_python(code, timeout_s=timeout_s, memory_mb=memory_mb, completion=completion)
 
     async def run_many(self, programs: Sequence[str], *, timeout_s: float = 10, memory_mb: int = 512
                        ) -> list[ExecutionResult]:

@@ -196,3 +196,27 @@ def test_a_trial_interrupted_live_and_run_again_replays(make_search: SearchFacto
     export_recording(outcome.run_dir, tmp_path / "recording")
     replayed = replay_recording(tmp_path / "recording", tmp_path / "replay")  # a mismatch raises
     assert replayed.trials == len(outcome.study.trials)
+
+
+def test_a_rescore_runs_the_executions_the_recording_lacks_and_keeps_only_those_used(tmp_path: Path) -> None:
+    import shutil
+
+    source = Path(__file__).parents[2] / "recordings" / "showcase-humaneval"
+    if not (source / "manifest.json").exists():
+        pytest.skip("no showcase recording in this checkout")
+    recording = tmp_path / "recording"
+    shutil.copytree(source, recording)
+    lines = [json.loads(line) for line in (recording / "executions.jsonl").read_text().splitlines()]
+    judged = [line for line in lines if line["result"].get("completed")]  # runs of the code scorer's judge
+    dropped = {line["key"] for line in judged[:5]}
+    stale = {"key": "0" * 64, "result": {**judged[0]["result"], "stdout": "a run no replay asks for"}}
+    kept = [line for line in lines if line["key"] not in dropped] + [stale]
+    (recording / "executions.jsonl").write_text("".join(json.dumps(line) + "\n" for line in kept))
+
+    replay_recording(recording, tmp_path / "replay", rescore=True)  # raises if any number moved
+
+    after = {json.loads(line)["key"]: json.loads(line)["result"]
+             for line in (recording / "executions.jsonl").read_text().splitlines()}
+    assert set(after) == {line["key"] for line in lines}  # the dropped ones are back, the stale one gone
+    assert all(after[key]["completed"] is True and after[key]["returncode"] == 0 for key in dropped)
+    assert json.loads((recording / "manifest.json").read_text())["executions"] == len(lines)

@@ -46,13 +46,14 @@ class CodeTestsScorer:
         code = extract_python_code(answer, entry_point=task.entry_point)
         if not code.strip():
             return Score(0.0, reason="no code in the answer")
-        program = task.program(code)
-        problem = _syntax_problem(program)
+        problem = _syntax_problem(f"{task.complete(code)}\n\n{task.tests}\n")
         if problem:
             # Caught here, it costs no sandbox run.
             return Score(0.0, reason=problem, details={"code": code})
-        result = await self.sandbox.run_python(program, timeout_s=self.timeout_s, memory_mb=self.memory_mb)
-        if result.ok:
+        result = await self.sandbox.run_python(
+            task.program(code), timeout_s=self.timeout_s, memory_mb=self.memory_mb, completion=True
+        )
+        if result.ok:  # exit status 0 *and* the completion line: the hidden tests ran to the end
             return Score(1.0, details={"duration_s": result.duration_s})
         return Score(
             0.0,

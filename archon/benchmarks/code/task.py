@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from archon.benchmarks.code.harness import judge_program
+
 
 @dataclass(frozen=True)
 class CodeTask:
@@ -20,8 +22,9 @@ class CodeTask:
     prompt_code: str = ""
 
     def program(self, code: str) -> str:
-        """The program to run for an answer's `code`: solution first, then the tests."""
-        return f"{self.complete(code)}\n\n{self.tests}\n"
+        """The program that judges an answer's `code`: the solution as a module, then the tests,
+        then a completion line (run it with ``completion=True``; see harness.py)."""
+        return judge_program(self.complete(code), self.tests, self.entry_point)
 
     def complete(self, code: str) -> str:
         """Turn `code` into a full solution. A complete function is kept as is, after the

@@ -71,5 +71,6 @@ TASK = CodeTask(entry_point="f", tests="assert f(1) == 3", solution="", prompt_c
 )
 def test_humaneval_programs_accept_bodies_and_full_functions(answer: str) -> None:
     namespace: dict[str, object] = {}
-    exec(TASK.program(answer), namespace)  # trusted test code, not a model's answer
+    exec(TASK.complete(answer), namespace)  # trusted test code, not a model's answer
     assert namespace["f"](1) == 3  # type: ignore[operator]
+    exec(TASK.tests, namespace)
