@@ -10,11 +10,11 @@ Heavy dependencies (litellm, optuna) are imported only when first needed.
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING, Any
 
-# litellm downloads its model cost map at import unless told not to; we never want that.
-os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+# Before anything else in archon runs: litellm's environment, which must be set before litellm is
+# first imported (every import of archon runs this file first).
+from archon.models import litellm_env as _litellm_env  # noqa: F401
 
 __version__ = "0.1.0"
 

@@ -31,7 +31,6 @@ from pathlib import Path
 from typing import Any
 
 os.environ.setdefault("ARCHON_OFFLINE", "1")
-os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 from archon.benchmarks.scorers.base import FunctionScorer
 from archon.benchmarks.types import Item

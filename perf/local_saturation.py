@@ -26,8 +26,6 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-
 MODEL = "qwen2.5-coder-0.5b"
 ITEMS, SAMPLES, TOKENS = 8, 8, 64
 SLOT_COUNTS = (1, 2, 4, 8, 16)

@@ -17,13 +17,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
-
-os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
 
 TASKS = (
     "Write a Python function that checks whether a string is a palindrome.",

@@ -1,6 +1,6 @@
 """Two local models in one architecture: how well their turns keep the CPU busy.
 
-Two engines never decode at once (each uses every core; see ``_DecodeGate``), so the best two
+Two engines never decode at once (each uses every core; see ``archon.local.decode_gate``), so the best two
 busy models can do is to take the CPU in turn, each with its slots full. The workload is the
 showcase's shape on two smaller models: per HumanEval dev prompt, a greedy answer and SAMPLES
 samples from each model, every answer exactly TOKENS tokens long (``ignore_eos``), no cache.
@@ -31,8 +31,6 @@ import os
 import statistics
 from pathlib import Path
 from typing import Any
-
-os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 _spec = importlib.util.spec_from_file_location("local_saturation", Path(__file__).with_name("local_saturation.py"))
 assert _spec is not None and _spec.loader is not None

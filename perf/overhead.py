@@ -24,7 +24,6 @@ import tempfile
 import time
 from pathlib import Path
 
-os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
 os.environ.pop("ARCHON_OFFLINE", None)  # mock_response never reaches the network
 _HOME = Path(tempfile.mkdtemp(prefix="archon-perf-overhead-"))
 os.environ["ARCHON_HOME"] = str(_HOME)

@@ -21,7 +21,6 @@ import sys
 import tempfile
 import time
 
-os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
 os.environ.setdefault("ARCHON_HOME", tempfile.mkdtemp(prefix="archon-perf-parallel-"))
 os.environ["ARCHON_OFFLINE"] = "1"  # only the fake provider is called
 

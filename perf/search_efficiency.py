@@ -36,7 +36,6 @@ from collections import Counter
 from typing import Any
 
 os.environ.setdefault("ARCHON_OFFLINE", "1")
-os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 import optuna
 

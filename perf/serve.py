@@ -23,7 +23,6 @@ import tempfile
 import time
 from pathlib import Path
 
-os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 os.environ["ARCHON_OFFLINE"] = "1"
 
 SYSTEM = """\

@@ -12,13 +12,10 @@ Goal: a difference of at least +5 points with that lower bound above 0.
 
 from __future__ import annotations
 
-import os
 import sys
 import tempfile
 import time
 from pathlib import Path
-
-os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 RECORDING = Path(__file__).resolve().parent.parent / "recordings" / "showcase-humaneval"
 

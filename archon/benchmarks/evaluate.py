@@ -79,11 +79,7 @@ async def evaluate(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     store = ResultsFile(out, fingerprint)
-    if not resume:
-        store.start_over()
-    earlier = store.read()
-    wanted = set(ids)
-    kept = {i: r for i, r in earlier.items() if i in wanted and r.failure != SYSTEM_FAILURE}
+    kept = _kept_results(store, ids, resume)
     todo = [item for item in items if item.id not in kept]
     if on_result is not None:
         for earlier_result in kept.values():
@@ -112,6 +108,16 @@ async def evaluate(
     report = build_report(benchmark.name, _system_name(system), fingerprint, ordered, resumed=len(kept))
     report.write(out)
     return report
+
+
+def _kept_results(store: ResultsFile, ids: list[str], resume: bool) -> dict[str, ItemResult]:
+    """The results an earlier run left for these items, those the system failed dropped (they
+    run again); none when not resuming (the file starts over)."""
+    if not resume:
+        store.start_over()
+    earlier = store.read()
+    wanted = set(ids)
+    return {i: r for i, r in earlier.items() if i in wanted and r.failure != SYSTEM_FAILURE}
 
 
 async def _run_item(system: EvaluatedSystem, scorer: Scorer, item: Item, fingerprint: str) -> ItemResult:

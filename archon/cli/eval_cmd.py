@@ -8,12 +8,9 @@ system) as they finish; running the same command again resumes.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import math
-import os
 import re
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -52,7 +49,8 @@ def register(sub: Any) -> None:
         metavar="MODEL",
         help="litellm model string of the judge of LLM-judged benchmarks (or $ARCHON_JUDGE_MODEL)",
     )
-    p.add_argument("--no-cache", action="store_true", help="bypass the response cache")
+    p.add_argument("--no-cache", action="store_true",
+                   help="bypass the response cache (the judge's calls too)")
     p.add_argument("--no-resume", action="store_true", help="start over (earlier results kept as .prev)")
     p.add_argument("--list", action="store_true", help="list the built-in benchmarks and exit")
     p.set_defaults(func=lambda args: run(args, p))
@@ -73,24 +71,7 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         parser.error("give one SYSTEM to score, or two to compare")
     if not args.benchmark:
         parser.error("--benchmark is required (see --list)")
-    with _no_cache(args.no_cache):
-        return _run(args)
-
-
-@contextlib.contextmanager
-def _no_cache(enabled: bool) -> Iterator[None]:
-    """Set ARCHON_NO_CACHE for this command only: the judge's client is the shared one,
-    which reads it when it is created."""
-    previous = os.environ.get("ARCHON_NO_CACHE")
-    if enabled:
-        os.environ["ARCHON_NO_CACHE"] = "1"
-    try:
-        yield
-    finally:
-        if previous is None:
-            os.environ.pop("ARCHON_NO_CACHE", None)
-        else:
-            os.environ["ARCHON_NO_CACHE"] = previous
+    return _run(args)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -101,6 +82,7 @@ def _run(args: argparse.Namespace) -> int:
 
     benchmark = get_benchmark(args.benchmark, judge_model=args.judge_model)
     items = benchmark.items(args.split, seed=args.seed, limit=args.limit)
+    # --no-cache: each system's client has no cache, and an LLM judge makes its calls through that client.
     systems = [System.load(path, cache=not args.no_cache) for path in args.systems]
     labels = _labels(args.systems)
     out_dirs = [

@@ -159,13 +159,15 @@ def _records(path: Path) -> str:
 
 
 def _check_model_strings(models: Any, source: str) -> None:
-    """Every model string names a provider litellm knows, or a local/fake model (no key, no weights)."""
+    """Every model string names a provider litellm knows, or one of archon's own (local, fake: no key,
+    no weights needed)."""
     from archon.errors import ConfigError
-    from archon.models.providers import ensure_litellm, provider_of
+    from archon.models.provider_table import provider_info
+    from archon.models.providers import ensure_litellm
 
     for model in sorted(set(models)):
-        if provider_of(model) in ("local", "fake"):
-            continue  # the local catalog was checked with the graph; fake models are any name
+        if provider_info(model) is not None:
+            continue  # archon's own provider: checked with the graph (the local catalog; fake models are any name)
         litellm = ensure_litellm()
         try:
             litellm.get_llm_provider(model)

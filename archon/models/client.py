@@ -21,15 +21,12 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from archon.errors import ArchonError, ModelCallError, ReplayMiss
+from archon.models import defaults
 from archon.models.cache import ResponseCache
-from archon.models.providers import ensure_litellm, provider_of
+from archon.models.provider_table import provider_info, provider_of
+from archon.models.providers import ensure_litellm
 from archon.models.retry import RetryPolicy, is_retryable
 from archon.models.types import Completion, ModelRequest
-
-# Providers that never leave this machine (allowed when ARCHON_OFFLINE is set, as in tests).
-OFFLINE_PROVIDERS = frozenset({"local", "fake"})
-# Providers whose repeated samples need a distinct seed to differ (and to be reproducible).
-SEEDED_PROVIDERS = frozenset({"local", "fake"})
 
 
 class ModelClient:
@@ -37,10 +34,10 @@ class ModelClient:
         self,
         cache: ResponseCache | None = None,
         *,
-        max_concurrency: int = 16,
-        per_model_concurrency: int = 16,
+        max_concurrency: int = defaults.MAX_CONCURRENCY,
+        per_model_concurrency: int = defaults.PER_MODEL_CONCURRENCY,
         model_limits: Mapping[str, int] | None = None,
-        timeout_s: float = 300.0,
+        timeout_s: float = defaults.TIMEOUT_S,
         retry: RetryPolicy | None = None,
         replay: bool = False,
     ) -> None:
@@ -143,12 +140,14 @@ class ModelClient:
                 raise ModelCallError(request.model, _describe(exc), attempts=attempt) from exc
 
     async def _call_once(self, request: ModelRequest, on_delta: Delta | None = None) -> Completion:
-        provider = provider_of(request.model)
-        if os.environ.get("ARCHON_OFFLINE") and provider not in OFFLINE_PROVIDERS \
+        # What the provider table says of the model's provider (None: one of litellm's).
+        ours = provider_info(request.model)
+        if os.environ.get("ARCHON_OFFLINE") and not (ours is not None and ours.offline) \
                 and not _loopback(request.params.get("api_base")):
             raise ModelCallError(request.model, "calls to remote providers are disabled (ARCHON_OFFLINE is set)")
         litellm = ensure_litellm()
-        if provider in OFFLINE_PROVIDERS and request.model not in _priced_free:
+        free = ours is not None and ours.free
+        if free and request.model not in _priced_free:
             _price_as_free(litellm, request.model)
         params = dict(request.params)
         key_env = params.pop("api_key_env", None)
@@ -156,7 +155,7 @@ class ModelClient:
             if key_env not in os.environ:
                 raise ModelCallError(request.model, f"environment variable {key_env} (its API key) is not set")
             params["api_key"] = os.environ[key_env]
-        if provider in SEEDED_PROVIDERS:
+        if ours is not None and ours.seeded:
             params["seed"] = int(params.get("seed") or 0) + request.sample_index
         elif "seed" in params:
             params["seed"] = int(params["seed"]) + request.sample_index
@@ -188,7 +187,7 @@ class ModelClient:
             model=request.model,
             prompt_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),
             completion_tokens=int(getattr(usage, "completion_tokens", 0) or 0),
-            cost_usd=_cost(litellm, response, provider),
+            cost_usd=0.0 if free else _cost(litellm, response),
             latency_s=latency,
             finish_reason=_finish_reason(choice),
             logprobs=_token_logprobs(choice) if request.logprobs else None,
@@ -271,9 +270,7 @@ def _cancelling() -> bool:
     return bool(cancelling()) if cancelling is not None else False
 
 
-def _cost(litellm: Any, response: Any, provider: str) -> float:
-    if provider in OFFLINE_PROVIDERS:
-        return 0.0
+def _cost(litellm: Any, response: Any) -> float:
     # litellm has already priced the response while building it; pricing it again
     # would cost as much as the rest of archon's work on the call.
     hidden = getattr(response, "_hidden_params", None) or {}

@@ -2,36 +2,42 @@
 
 ``local/<name>`` (embedded llama.cpp) and ``fake/<name>`` (deterministic test
 double) are litellm custom providers, so every model, local or API, is one litellm
-model string and goes through the same call path. They are plugins named here by
-import path, as litellm's own ``custom_provider_map`` names handlers: this layer calls
-them without depending on them (``archon.local`` and ``archon.testing`` are built on it).
+model string and goes through the same call path. They are plugins named by import
+path in the provider table (``archon.models.provider_table``), as litellm's own
+``custom_provider_map`` names handlers: this layer calls them without depending on them
+(``archon.local`` and ``archon.testing`` are built on it). litellm's environment is set
+before its first import by ``archon.models.litellm_env``.
 """
 
 from __future__ import annotations
 
 import importlib
-import os
 import threading
 import warnings
 from typing import Any
 
+import archon.models.litellm_env  # noqa: F401  (litellm's environment, before its import)
+from archon.models.provider_table import PROVIDERS
+from archon.models.provider_table import provider_of as provider_of
+
 #: provider -> "module:class" of its litellm CustomLLM handler; a module that is not installed
 #: (a build without the local engine) leaves its provider out.
-CUSTOM_PROVIDERS = {"fake": "archon.testing.fake:FakeLLM", "local": "archon.local.provider:LocalLLM"}
-UNSTARTED_CALL = r"coroutine '(FakeLLM|LocalLLM)\.acompletion' was never awaited"
+CUSTOM_PROVIDERS = {name: provider.handler for name, provider in PROVIDERS.items()}
+UNSTARTED_CALL = (r"coroutine '(" + "|".join(h.rsplit(":", 1)[1] for h in CUSTOM_PROVIDERS.values())
+                  + r")\.acompletion' was never awaited")
 _lock = threading.Lock()
 _litellm: Any = None
 
 
 def ensure_litellm() -> Any:
-    """Import litellm (never fetching its cost map from the network) and register providers."""
+    """Import litellm (never fetching its cost map from the network: see ``litellm_env``) and
+    register archon's providers."""
     global _litellm
     if _litellm is not None:
         return _litellm
     with _lock:
         if _litellm is not None:
             return _litellm
-        os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
         import litellm
 
         # litellm runs a custom provider's completion() in a thread, which returns the coroutine
@@ -58,7 +64,3 @@ def ensure_litellm() -> Any:
         custom_llm_setup()  # type: ignore[no-untyped-call]
         _litellm = litellm
         return litellm
-
-
-def provider_of(model: str) -> str:
-    return model.split("/", 1)[0] if "/" in model else ""

