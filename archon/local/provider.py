@@ -17,7 +17,8 @@ from litellm import CustomLLM
 from litellm.types.utils import GenericStreamingChunk, ModelResponse, Usage
 
 from archon.errors import ArchonError, ModelCallError
-from archon.local.engine import SAMPLING_KEYS, Generation, get_engine
+from archon.local.engine import get_engine
+from archon.local.streams import SAMPLING_KEYS, Generation
 
 
 class LocalLLM(CustomLLM):

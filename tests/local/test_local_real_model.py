@@ -8,18 +8,31 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from archon.errors import ModelCallError
 from archon.local.catalog import get_model_info, model_path
-from archon.local.engine import EngineConfig, LocalEngine, get_engine
+from archon.local.engine import LocalEngine, get_engine
 from archon.local.pull import pull
+from archon.local.settings import EngineConfig
 
 pytestmark = pytest.mark.real_model
 
 MODEL = "local/smollm2-135m"
+# How long to wait for an engine to reach a state (loaded, decoding). SmolLM2 loads in about a
+# second; the deadline only stops a broken engine from hanging the test, and is never waited out
+# by a working one, however busy the machine.
+DEADLINE_S = 60.0
+
+
+async def until(condition: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + DEADLINE_S
+    while not condition():
+        assert time.monotonic() < deadline, f"not within {DEADLINE_S} s: {what}"
+        await asyncio.sleep(0.01)
 
 
 @pytest.fixture(scope="session")
@@ -102,21 +115,25 @@ def test_a_cancelled_call_frees_its_slot() -> None:
     engine = LocalEngine(info, model_path(info), EngineConfig(slots=1, context_size=2048, threads=2))
     long_request = [{"role": "user", "content": "Count from 1 to 5000, one number per line."}]
 
-    async def scenario() -> float:
+    async def scenario() -> int:
         task = asyncio.create_task(engine.generate(long_request, max_tokens=1500, ignore_eos=True))
-        await asyncio.sleep(1.5)  # loaded and generating
+        # The model is loaded and the request is in llama.cpp (counted just before it decodes).
+        await until(lambda: engine.requests == 1, "the long request reached llama.cpp")
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
-        start = time.perf_counter()
-        # The only slot must be free now, not busy for the rest of the 1500 tokens.
-        await engine.generate([{"role": "user", "content": "Hi"}], max_tokens=4)
-        return time.perf_counter() - start
+        # The only slot (one thread, one llama.cpp slot) serves this once the cancelled call is over.
+        return (await engine.generate([{"role": "user", "content": "Hi"}], max_tokens=4)).completion_tokens
 
     try:
-        assert asyncio.run(scenario()) < 8.0
+        hi_tokens = asyncio.run(scenario())
     finally:
         engine.close()
+    assert engine.requests == 2
+    # Counted, not timed: the cancelled call stopped at its next token rather than running on to
+    # its 1500. A stopped call's tokens are never added to the engine's count; one that ran to
+    # max_tokens would have added 1500 (and held the slot all that time).
+    assert engine.tokens == hi_tokens
     with pytest.raises(ModelCallError, match="shut down"):
         engine.generate_blocking([{"role": "user", "content": "Hi"}], max_tokens=4)
 
@@ -132,7 +149,8 @@ def test_calls_cancelled_while_queued_never_start() -> None:
         tasks = [asyncio.create_task(engine.generate([{"role": "user", "content": f"Count to 5000, from {i}."}],
                                                      max_tokens=1500, ignore_eos=True, seed=7))
                  for i in range(4)]
-        await asyncio.sleep(1.5)  # the first two are generating, the other two wait for a thread
+        # The first two are in llama.cpp, so both threads are busy and the other two wait for one.
+        await until(lambda: engine.requests == 2, "two of the calls reached llama.cpp")
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)

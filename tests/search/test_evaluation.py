@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,40 +17,89 @@ from archon.models.cache import ResponseCache
 from archon.models.client import ModelClient
 from archon.search.evaluation import DevResult, evaluate_dev
 from archon.testing import FakeCall, register_fake_model, unregister_fake_model
+from archon.testing.fake import FakeLLM
 
 ITEMS = [Item(f"q{i}", f"Question {i}", reference=str(i)) for i in range(12)]
 SYSTEM = {"name": "s", "models": {"m": {"model": "fake/echo-slow", "extra": {"fake_latency": 0.2}}},
           "nodes": [{"id": "g", "type": "generate", "models": ["m"]}]}
+# How long a call held at the barrier waits for the others before it gives up. Only a broken
+# evaluator (one that never has that many items in flight) waits this long; a working one is
+# released the moment the last call arrives, however busy the machine.
+BARRIER_S = 30.0
 
 
 @pytest.fixture(autouse=True)
 def echo() -> object:
-    started: list[tuple[str, float]] = []
-
     def answer(call: FakeCall) -> str:
-        started.append((call.prompt, time.perf_counter()))
         return f"The answer is {call.prompt.split()[-1]}."
 
     register_fake_model("echo-slow", answer)
-    yield started
+    yield
     unregister_fake_model("echo-slow")
 
 
-def run(system: archon.System, stop_after: int | None = None, concurrency: int = 6) -> object:
+class InFlight:
+    """The fake provider's calls, counted from the moment each starts to its answer. Each call
+    waits at a barrier until ``barrier`` calls are in flight at once (or ``BARRIER_S`` passed),
+    so calls that can overlap are sure to, whatever the scheduler does."""
+
+    def __init__(self, barrier: int) -> None:
+        self.barrier = barrier
+        self.now = self.most = 0
+        self.gave_up = False
+        self.log: list[str] = []  # "start <item>" and "scored <n items>", in the order they happened
+
+    async def call(self, prompt: str, answer: Any) -> Any:
+        self.now += 1
+        self.most = max(self.most, self.now)
+        self.log.append(f"start q{prompt.split()[-1]}")
+        try:
+            deadline = time.monotonic() + BARRIER_S
+            while self.most < self.barrier and not self.gave_up:
+                if time.monotonic() > deadline:
+                    self.gave_up = True  # release every call: the assertions say what went wrong
+                await asyncio.sleep(0.001)
+            return await answer
+        finally:
+            self.now -= 1
+
+
+@pytest.fixture
+def in_flight(monkeypatch: pytest.MonkeyPatch) -> InFlight:
+    counter = InFlight(barrier=6)
+    original = FakeLLM.acompletion
+
+    async def acompletion(self: FakeLLM, model: str, messages: list[Any], *args: Any, **kwargs: Any) -> Any:
+        prompt = "\n".join(str(m.get("content", "")) for m in messages)
+        return await counter.call(prompt, original(self, model, messages, *args, **kwargs))
+
+    monkeypatch.setattr(FakeLLM, "acompletion", acompletion)
+    return counter
+
+
+def run(system: archon.System, stop_after: int | None = None, concurrency: int = 6,
+        log: list[str] | None = None) -> Any:
     def after_batch(so_far: DevResult) -> bool:
+        if log is not None:
+            log.append(f"scored {len(so_far.outcomes)}")
         return stop_after is not None and len(so_far.outcomes) >= stop_after
 
     return asyncio.run(evaluate_dev(system, ITEMS, NumericScorer(), batch_size=3, concurrency=concurrency,
                                     after_batch=after_batch))
 
 
-def test_items_of_the_next_batch_start_before_the_current_batch_is_scored(tmp_path: Path) -> None:
+def test_items_of_the_next_batch_start_before_the_current_batch_is_scored(in_flight: InFlight) -> None:
     system = archon.load(SYSTEM, cache=False)
-    started = time.perf_counter()
-    result = run(system)
+    result = run(system, log=in_flight.log)
     assert len(result.outcomes) == 12 and result.score == 1.0
-    # 12 items of 0.2 s, 6 in flight: two waves, not four batches of three.
-    assert time.perf_counter() - started < 0.75
+    # Counted, not timed: 6 items in flight at once (the concurrency), not a batch of 3 at a time
+    # and never more than 6. An evaluator that ran batch by batch would reach only 3, leave the
+    # barrier waiting until it gave up, and fail here.
+    assert not in_flight.gave_up, f"never 6 calls in flight at once (at most {in_flight.most})"
+    assert in_flight.most == 6
+    # And the next batch's items were on their way before the first batch was scored.
+    first_scored = in_flight.log.index("scored 3")
+    assert {"start q3", "start q4", "start q5"} <= set(in_flight.log[:first_scored]), in_flight.log
 
 
 def test_a_pruned_trial_keeps_only_its_reported_items_and_stops_the_others(tmp_path: Path) -> None:
