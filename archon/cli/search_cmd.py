@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from archon.search.runner import SearchOutcome
 
 
 def register(sub: Any) -> None:
@@ -69,9 +72,6 @@ def run(args: argparse.Namespace) -> int:
     # Live status while slow models work: redrawn in place on a terminal, a plain line every
     # 30 s in a pipe or CI log (so a long trial is never a silent minute).
     from archon.search.leaderboard import build_leaderboard
-    from archon.search.results import summarize
-    from archon.search.rundir import RunDir
-    from archon.search.trial_attrs import is_evaluated
 
     with StatusView(lambda: status_lines(monitor.status()), console=err) as view:
         outcome = run_search(
@@ -83,24 +83,38 @@ def run(args: argparse.Namespace) -> int:
             err.print(f"worker {args.worker_index} done")
             return 0
         view.print("summarizing: leaderboard, export, plots" + ("" if args.no_final else ", held-out test evaluation"))
-        calls_before = outcome.context.client.counters["provider_calls"]
-        finished = False
-        try:
-            # The status stays up: a final evaluation or a pruning audit can take hours.
-            summary = summarize(outcome, final=not args.no_final, audit=not args.no_audit, progress=False)
-            finished = True
-        finally:
-            # Counted even when the summary is cut short (Ctrl-C in a long pruning audit or final
-            # evaluation): its trials and calls are kept, and so is what the sitting cost.
-            summary_calls = outcome.context.client.counters["provider_calls"] - calls_before
-            RunDir(outcome.run_dir).add_sitting({
-                "started": started_at, "commit": commit, "wall_s": round(time.perf_counter() - started, 1),
-                "provider_calls": outcome.provider_calls + summary_calls, "final": not args.no_final,
-                **({"audit": False} if args.no_audit else {}),
-                "evaluated_trials": sum(is_evaluated(t) for t in outcome.study.get_trials(deepcopy=False)),
-                **({} if finished else {"summary_interrupted": True}),
-            })
+        # The status stays up: a final evaluation or a pruning audit can take hours.
+        summary = _summarize(outcome, args, started, started_at, commit)
     out = console()
     render_summary(summary, build_leaderboard(outcome.study, summary["objectives"]), out)
     out.print(f"\nrun directory: {outcome.run_dir}   (archon report {outcome.run_dir})")
     return 0
+
+
+def _summarize(outcome: SearchOutcome, args: argparse.Namespace, started: float, started_at: str,
+               commit: str | None) -> dict[str, Any]:
+    """The study's summary, and this sitting recorded in the run directory (its time, commit and
+    provider calls), the summary's part included."""
+    import time
+
+    from archon.search.results import summarize
+    from archon.search.rundir import RunDir
+    from archon.search.trial_attrs import is_evaluated
+
+    calls_before = outcome.context.client.counters["provider_calls"]
+    finished = False
+    try:
+        summary = summarize(outcome, final=not args.no_final, audit=not args.no_audit, progress=False)
+        finished = True
+    finally:
+        # Counted even when the summary is cut short (Ctrl-C in a long pruning audit or final
+        # evaluation): its trials and calls are kept, and so is what the sitting cost.
+        summary_calls = outcome.context.client.counters["provider_calls"] - calls_before
+        RunDir(outcome.run_dir).add_sitting({
+            "started": started_at, "commit": commit, "wall_s": round(time.perf_counter() - started, 1),
+            "provider_calls": outcome.provider_calls + summary_calls, "final": not args.no_final,
+            **({"audit": False} if args.no_audit else {}),
+            "evaluated_trials": sum(is_evaluated(t) for t in outcome.study.get_trials(deepcopy=False)),
+            **({} if finished else {"summary_interrupted": True}),
+        })
+    return summary

@@ -16,7 +16,9 @@ from pathlib import Path
 import networkx as nx
 
 from archon.config.locate import YamlLocator, format_path
+from archon.config.reader import read_document
 from archon.config.spec import ModelConfig, SystemSpecBase
+from archon.config.validate import spec_of_document
 from archon.errors import ArchonError, ConfigError, ConfigErrors, UnknownNameError
 from archon.layers.base import Branch, GraphView, Technique
 
@@ -53,105 +55,24 @@ class SystemGraph:
 
 def build_graph(spec: SystemSpecBase, base: Path | None = None) -> tuple[SystemGraph | None, Problems]:
     """Wire the spec into a graph; return it with a list of (path, problem). ``base``: the folder
-    that branch files are relative to (the system file's; default the working directory)."""
-    from archon.layers.registry import get_technique
+    that branch files are relative to (the system file's; default the working directory).
 
+    The passes run in order, each adding its problems to the one list; a cycle or an output that
+    cannot be chosen ends the build (the passes after them need a DAG with one output)."""
     problems: Problems = []
-    nodes: dict[str, Technique] = {}
-    index: dict[str, int] = {}
-    for i, node_spec in enumerate(spec.nodes):
-        if node_spec.id in nodes:
-            problems.append(([("nodes"), i, "id"], f"duplicate node id {node_spec.id!r}"))
-            continue
-        nodes[node_spec.id] = get_technique(node_spec.type)(node_spec)
-        index[node_spec.id] = i
-
-    inputs: dict[str, tuple[str, ...]] = {}
-    previous: str | None = None
-    for node_id, tech in nodes.items():
-        i = index[node_id]
-        given = tech.spec.inputs
-        if tech.source:
-            if given:
-                problems.append(
-                    (["nodes", i, "inputs"], f"a {tech.type} node reads only the query and takes no inputs")
-                )
-            inputs[node_id] = ()
-        elif given is None:
-            if previous is None:
-                problems.append(
-                    (["nodes", i], f"a {tech.type} node needs inputs, but no node comes before it; "
-                     "set `inputs:` or put a generate node first")
-                )
-                inputs[node_id] = ()
-            else:
-                inputs[node_id] = (previous,)
-        else:
-            if not given and tech.needs_inputs:
-                problems.append((["nodes", i, "inputs"], f"a {tech.type} node needs at least one input"))
-            for j, ref in enumerate(given):
-                if ref not in nodes:
-                    from archon.errors import suggest
-
-                    problems.append(
-                        (["nodes", i, "inputs", j], f"unknown input {ref!r}. {suggest(ref, list(nodes))}")
-                    )
-                elif ref == node_id:
-                    problems.append((["nodes", i, "inputs", j], "a node cannot take its own output as input"))
-            inputs[node_id] = tuple(r for r in given if r in nodes and r != node_id)
-        previous = node_id
-
-    dag: nx.DiGraph[str] = nx.DiGraph()
-    dag.add_nodes_from(nodes)
-    dag.add_edges_from((src, dst) for dst, srcs in inputs.items() for src in srcs)
-    try:
-        cycle = nx.find_cycle(dag)
-        path = " -> ".join([*(edge[0] for edge in cycle), cycle[0][0]])
-        problems.append((["nodes"], f"the graph has a cycle: {path}"))
+    nodes, index = _instantiate_nodes(spec, problems)
+    inputs = _wire_inputs(nodes, index, problems)
+    dag = _dag_of(nodes, inputs)
+    if _found_cycle(dag, problems):
         return None, problems
-    except nx.NetworkXNoCycle:
-        pass
-
     # A node with broken inputs also looks like an extra sink: don't report that twice.
     output = _pick_output(spec, dag, index, problems, quiet=bool(problems))
     if output is None:
         return None, problems
-    contributing = nx.ancestors(dag, output) | {output}
-    for node_id in nodes:
-        if node_id not in contributing:
-            problems.append(
-                (["nodes", index[node_id]], f"node {node_id!r} does not lead to the output {output!r}; "
-                 "connect it or remove it")
-            )
-
-    branches: dict[str, dict[str, SystemGraph]] = {}
-    for node_id, tech in nodes.items():
-        for name, branch in tech.branches().items():
-            graph_of_branch, found = _branch_graph(spec, node_id, name, branch, base)
-            at: list[str | int] = ["nodes", index[node_id], name]
-            problems.extend(([*at, *path], message) for path, message in found)
-            if graph_of_branch is not None:
-                branches.setdefault(node_id, {})[name] = graph_of_branch
-
+    _check_contributing(nodes, index, dag, output, problems)
+    branches = _build_branches(spec, nodes, index, base, problems)
     order = tuple(nx.lexicographical_topological_sort(dag, key=lambda n: index[n]))
-    max_candidates: dict[str, int] = {}
-    for node_id in order:
-        n_in = sum(max_candidates[src] for src in inputs[node_id])
-        max_candidates[node_id] = nodes[node_id].max_outputs(n_in)
-        if node_id in branches:  # it answers with one of its branches' outputs
-            max_candidates[node_id] = max(g.max_candidates[g.output] for g in branches[node_id].values())
-        view = GraphView(
-            input_types=tuple(nodes[s].type for s in inputs[node_id]),
-            consumer_types=tuple(nodes[c].type for c in dag.successors(node_id)),
-            is_output=node_id == output,
-            max_input_candidates=n_in,
-            inputs_write_tests=any(nodes[s].writes_tests for s in inputs[node_id]),
-        )
-        if nodes[node_id].needs_inputs and not nodes[node_id].source and not inputs[node_id]:
-            continue  # its missing inputs are reported already; its own rules would only echo that
-        for problem in nodes[node_id].check(view):
-            problems.append((["nodes", index[node_id]], problem))
-
+    max_candidates = _size_and_check_nodes(nodes, index, inputs, dag, order, output, branches, problems)
     graph = SystemGraph(
         spec=spec,
         nodes=nodes,
@@ -164,6 +85,134 @@ def build_graph(spec: SystemSpecBase, base: Path | None = None) -> tuple[SystemG
     )
     problems.extend(_check_models(graph, index))
     return graph, problems
+
+
+def _instantiate_nodes(spec: SystemSpecBase, problems: Problems) -> tuple[dict[str, Technique], dict[str, int]]:
+    """A technique instance per node id (a repeated id is a problem), and each id's
+    index in ``spec.nodes`` (for the paths of problems)."""
+    from archon.layers.registry import get_technique
+
+    nodes: dict[str, Technique] = {}
+    index: dict[str, int] = {}
+    for i, node_spec in enumerate(spec.nodes):
+        if node_spec.id in nodes:
+            problems.append((["nodes", i, "id"], f"duplicate node id {node_spec.id!r}"))
+            continue
+        nodes[node_spec.id] = get_technique(node_spec.type)(node_spec)
+        index[node_spec.id] = i
+    return nodes, index
+
+
+def _wire_inputs(nodes: dict[str, Technique], index: dict[str, int],
+                 problems: Problems) -> dict[str, tuple[str, ...]]:
+    """Each node's inputs, the known ones only: those it names, else the node before it."""
+    inputs: dict[str, tuple[str, ...]] = {}
+    previous: str | None = None
+    for node_id, tech in nodes.items():
+        inputs[node_id] = _inputs_of(node_id, tech, index[node_id], previous, nodes, problems)
+        previous = node_id
+    return inputs
+
+
+def _inputs_of(node_id: str, tech: Technique, i: int, previous: str | None, nodes: dict[str, Technique],
+               problems: Problems) -> tuple[str, ...]:
+    """One node's inputs: none for a source, the previous node when it names none, else the
+    nodes it names that exist and are not itself."""
+    given = tech.spec.inputs
+    if tech.source:
+        if given:
+            problems.append((["nodes", i, "inputs"], f"a {tech.type} node reads only the query and takes no inputs"))
+        return ()
+    if given is None:
+        if previous is None:
+            problems.append(
+                (["nodes", i], f"a {tech.type} node needs inputs, but no node comes before it; "
+                 "set `inputs:` or put a generate node first")
+            )
+            return ()
+        return (previous,)
+    if not given and tech.needs_inputs:
+        problems.append((["nodes", i, "inputs"], f"a {tech.type} node needs at least one input"))
+    for j, ref in enumerate(given):
+        if ref not in nodes:
+            from archon.errors import suggest
+
+            problems.append((["nodes", i, "inputs", j], f"unknown input {ref!r}. {suggest(ref, list(nodes))}"))
+        elif ref == node_id:
+            problems.append((["nodes", i, "inputs", j], "a node cannot take its own output as input"))
+    return tuple(r for r in given if r in nodes and r != node_id)
+
+
+def _dag_of(nodes: dict[str, Technique], inputs: dict[str, tuple[str, ...]]) -> nx.DiGraph[str]:
+    """The wiring as a networkx graph, an edge from each input to its consumer."""
+    dag: nx.DiGraph[str] = nx.DiGraph()
+    dag.add_nodes_from(nodes)
+    dag.add_edges_from((src, dst) for dst, srcs in inputs.items() for src in srcs)
+    return dag
+
+
+def _found_cycle(dag: nx.DiGraph[str], problems: Problems) -> bool:
+    """Whether the graph has a cycle (reported as a problem, with its path)."""
+    try:
+        cycle = nx.find_cycle(dag)
+    except nx.NetworkXNoCycle:
+        return False
+    path = " -> ".join([*(edge[0] for edge in cycle), cycle[0][0]])
+    problems.append((["nodes"], f"the graph has a cycle: {path}"))
+    return True
+
+
+def _check_contributing(nodes: dict[str, Technique], index: dict[str, int], dag: nx.DiGraph[str], output: str,
+                        problems: Problems) -> None:
+    """Every node leads to the output (a node that does not is a problem)."""
+    contributing = nx.ancestors(dag, output) | {output}
+    for node_id in nodes:
+        if node_id not in contributing:
+            problems.append(
+                (["nodes", index[node_id]], f"node {node_id!r} does not lead to the output {output!r}; "
+                 "connect it or remove it")
+            )
+
+
+def _build_branches(spec: SystemSpecBase, nodes: dict[str, Technique], index: dict[str, int], base: Path | None,
+                    problems: Problems) -> dict[str, dict[str, SystemGraph]]:
+    """The graph of each branch of each node that has some (their problems placed under
+    the node's field that names the branch)."""
+    branches: dict[str, dict[str, SystemGraph]] = {}
+    for node_id, tech in nodes.items():
+        for name, branch in tech.branches().items():
+            graph_of_branch, found = _branch_graph(spec, node_id, name, branch, base)
+            at: list[str | int] = ["nodes", index[node_id], name]
+            problems.extend(([*at, *path], message) for path, message in found)
+            if graph_of_branch is not None:
+                branches.setdefault(node_id, {})[name] = graph_of_branch
+    return branches
+
+
+def _size_and_check_nodes(nodes: dict[str, Technique], index: dict[str, int], inputs: dict[str, tuple[str, ...]],
+                          dag: nx.DiGraph[str], order: tuple[str, ...], output: str,
+                          branches: dict[str, dict[str, SystemGraph]], problems: Problems) -> dict[str, int]:
+    """In topological order: each node's static upper bound of candidates, and its own
+    rules (``Technique.check``) on its place in the graph. Returns the bounds."""
+    max_candidates: dict[str, int] = {}
+    for node_id in order:
+        tech = nodes[node_id]
+        n_in = sum(max_candidates[src] for src in inputs[node_id])
+        max_candidates[node_id] = tech.max_outputs(n_in)
+        if node_id in branches:  # it answers with one of its branches' outputs
+            max_candidates[node_id] = max(g.max_candidates[g.output] for g in branches[node_id].values())
+        view = GraphView(
+            input_types=tuple(nodes[s].type for s in inputs[node_id]),
+            consumer_types=tuple(nodes[c].type for c in dag.successors(node_id)),
+            is_output=node_id == output,
+            max_input_candidates=n_in,
+            inputs_write_tests=any(nodes[s].writes_tests for s in inputs[node_id]),
+        )
+        if tech.needs_inputs and not tech.source and not inputs[node_id]:
+            continue  # its missing inputs are reported already; its own rules would only echo that
+        for problem in tech.check(view):
+            problems.append((["nodes", index[node_id]], problem))
+    return max_candidates
 
 
 def _branch_graph(spec: SystemSpecBase, node_id: str, name: str, branch: Branch,
@@ -189,8 +238,8 @@ def _branch_graph(spec: SystemSpecBase, node_id: str, name: str, branch: Branch,
 
 
 def _branch_file(path: Path, base: Path | None) -> tuple[SystemGraph | None, Problems]:
-    from archon.config.loading import system_from_file
-
+    """The graph of a branch's system file, loaded as ``archon.config.loading`` loads one (read,
+    validated, built and checked), which this module does not import: that one imports it."""
     resolved = (path if path.is_absolute() else (base or Path.cwd()) / path).resolve()
     within = _branch_files.get()
     if resolved in within:
@@ -200,7 +249,9 @@ def _branch_file(path: Path, base: Path | None) -> tuple[SystemGraph | None, Pro
         return None, [(["file"], f"system file not found: {resolved}")]
     token = _branch_files.set((*within, resolved))
     try:
-        _, graph, _ = system_from_file(resolved)
+        doc = read_document(resolved, "system file")
+        spec, locator = spec_of_document(doc)
+        graph = check_graph(spec, doc.source, locator)
     except ArchonError as exc:
         return None, [(["file"], f"the branch's system file is not valid: {exc}")]
     finally:
@@ -226,6 +277,7 @@ def _pick_output(
     problems: list[tuple[list[str | int], str]],
     quiet: bool = False,
 ) -> str | None:
+    """The output node: the one ``output:`` names, else the only node that feeds no other."""
     if spec.output is not None:
         if spec.output not in dag:
             from archon.errors import suggest

@@ -1,10 +1,10 @@
 """From a file, a text or a dict to a validated system: its spec and its checked graph, once.
 
 Reading goes through the one reader (``reader.py``: refuses what is not a sane text file),
-errors through the one explainer (``explain.py``); the reference implementation's JSON
-format is converted first. The graph is built and checked here, exactly once per load, and
-every problem is a ``ConfigError`` naming the file, the place (with its line) and what was
-expected.
+validating through ``validate.py`` (the reference implementation's JSON format is converted
+first; errors go through the one explainer, ``explain.py``). The graph is built and checked
+here, exactly once per load, and every problem is a ``ConfigError`` naming the file, the place
+(with its line) and what was expected.
 """
 
 from __future__ import annotations
@@ -13,14 +13,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
-from archon.config.explain import explain, technique_tag
 from archon.config.graph import SystemGraph, check_graph
-from archon.config.locate import YamlLocator
 from archon.config.reader import Document, read_document, text_document
-from archon.config.spec import SystemSpecBase, system_spec_model
-from archon.errors import ConfigError
+from archon.config.spec import SystemSpecBase
+from archon.config.validate import spec_of_document
 
 
 def system_from_file(path: str | Path) -> tuple[SystemSpecBase, SystemGraph, str]:
@@ -37,29 +33,8 @@ def system_from_dict(data: Any, source: str = "<dict>") -> tuple[SystemSpecBase,
 
 
 def load_document(doc: Document) -> tuple[SystemSpecBase, SystemGraph, str]:
-    data, locator = doc.data, doc.locator
-    if _is_reference_format(data):
-        from archon.config.legacy import convert_reference_config
-
-        data, locator = convert_reference_config(data, doc.source), YamlLocator(None)
-    spec = validate_spec(data, doc.source, locator)
+    spec, locator = spec_of_document(doc)
     return spec, check_graph(spec, doc.source, locator), doc.source
-
-
-def validate_spec(data: Any, source: str, locator: YamlLocator | None = None) -> SystemSpecBase:
-    if not isinstance(data, dict):
-        got = "an empty document" if data is None else f"a {type(data).__name__}"
-        raise ConfigError(source, "", f"expected a mapping with 'name' and 'nodes', got {got}")
-    model = system_spec_model()
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        raise explain(exc, data, source, model, locator or YamlLocator(None), technique_tag) from None
-
-
-def _is_reference_format(data: Any) -> bool:
-    """The Archon reference repo's JSON: {"name":..., "layers": [[{type, model, ...}], ...]}."""
-    return isinstance(data, dict) and "layers" in data and "nodes" not in data
 
 
 def dump_spec(spec: SystemSpecBase) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from archon.layers.base import NodeSpec
+from archon.models import defaults
 
 
 class Strict(BaseModel):
@@ -59,11 +60,14 @@ class ModelConfig(Strict):
 class RuntimeConfig(Strict):
     """How calls are made: concurrency, timeouts, retries."""
 
-    max_concurrency: int = Field(default=16, ge=1, description="Model calls in flight at once, in total.")
-    per_model_concurrency: int = Field(default=16, ge=1, description="Default limit per model.")
-    timeout_s: float = Field(default=300.0, gt=0, description="Per-call timeout.")
-    max_retries: int = Field(default=4, ge=0, description="Retries on timeouts, 429 and 5xx.")
-    retry_base_s: float = Field(default=0.5, ge=0, description="First backoff; doubles each retry, with jitter.")
+    max_concurrency: int = Field(default=defaults.MAX_CONCURRENCY, ge=1,
+                                 description="Model calls in flight at once, in total.")
+    per_model_concurrency: int = Field(default=defaults.PER_MODEL_CONCURRENCY, ge=1,
+                                       description="Default limit per model.")
+    timeout_s: float = Field(default=defaults.TIMEOUT_S, gt=0, description="Per-call timeout.")
+    max_retries: int = Field(default=defaults.MAX_RETRIES, ge=0, description="Retries on timeouts, 429 and 5xx.")
+    retry_base_s: float = Field(default=defaults.RETRY_BASE_S, ge=0,
+                                description="First backoff; doubles each retry, with jitter.")
 
 
 class SystemSpecBase(Strict):

@@ -29,7 +29,7 @@ from archon.errors import ArchonError
 from archon.layers.base import NO_CONTEXT, Candidate, ItemContext, NodeInputs, NodeOutput
 from archon.models.client import ModelClient
 from archon.runtime import tracing
-from archon.runtime.context import NodeRun
+from archon.runtime.node_run import NodeRun
 from archon.runtime.usage import Usage
 from archon.sandbox.unit_tests import CodeRunner
 

@@ -17,8 +17,8 @@ from archon.errors import ArchonError, ConfigError
 from archon.layers.base import ItemContext
 from archon.models.client import ModelClient
 from archon.runtime.clients import CacheChoice, make_client
-from archon.runtime.context import item_context
 from archon.runtime.executor import RunResult, run_query
+from archon.runtime.node_run import item_context
 from archon.runtime.usage import Usage
 from archon.sandbox.unit_tests import CodeRunner
 
@@ -119,7 +119,7 @@ class System:
     def check_models_available(self) -> None:
         """Fail fast, with the command to fix it, if a local model is not pulled yet
         (rather than once per call, deep inside a node)."""
-        from archon.models.providers import provider_of
+        from archon.models.provider_table import provider_of
 
         for model in sorted({graph.resolve_model(r).model for graph in self.graph.walk()
                              for t in graph.nodes.values() for r in t.model_refs()}):

@@ -92,9 +92,21 @@ def _with_final_sampling(system: System, temperature: float | None, max_tokens: 
 
 
 def create_app(systems: list[System], settings: ServeSettings | None = None) -> FastAPI:
+    """The application serving ``systems``: its error handlers, then its routes, in that order."""
     settings = settings or ServeSettings()
     served = {system.name: Served(system) for system in systems}
     metrics = Metrics()
+    app = FastAPI(title="archon", docs_url=None, redoc_url=None, lifespan=_lifespan(served))
+    _add_error_handlers(app)
+    _add_status_routes(app, served, settings, metrics)
+    _add_chat_route(app, served, settings, metrics)
+    app.state.served = served
+    app.state.metrics = metrics
+    return app
+
+
+def _lifespan(served: dict[str, Served]) -> Callable[[Any], contextlib.AbstractAsyncContextManager[None]]:
+    """What runs when the server stops: the caches flushed, the local engines closed."""
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Any) -> AsyncIterator[None]:
@@ -109,31 +121,43 @@ def create_app(systems: list[System], settings: ServeSettings | None = None) -> 
         close_all()
         log.warning("archon serve: stopped; caches flushed, local engines released")
 
-    app = FastAPI(title="archon", docs_url=None, redoc_url=None, lifespan=lifespan)
+    return lifespan
 
-    def error(exc: RequestError) -> Response:
-        return JSONResponse(exc.body(), status_code=exc.status)
+
+def _error(exc: RequestError) -> Response:
+    return JSONResponse(exc.body(), status_code=exc.status)
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    """Every error as OpenAI-style JSON: refusals as they are, a malformed body a 400, anything
+    else a 500 with no traceback."""
 
     @app.exception_handler(RequestError)
     async def refused(_request: Request, exc: RequestError) -> Response:
-        return error(exc)
+        return _error(exc)
 
     @app.exception_handler(RequestValidationError)
     async def malformed(_request: Request, exc: RequestValidationError) -> Response:
-        return error(RequestError(400, "malformed request"))
+        return _error(RequestError(400, "malformed request"))
 
     @app.exception_handler(Exception)
     async def crashed(_request: Request, exc: Exception) -> Response:
         log.exception("internal error")  # the log has the traceback; the client never does
-        return error(RequestError(500, "internal error", kind="server_error"))
+        return _error(RequestError(500, "internal error", kind="server_error"))
 
-    def authorize(request: Request) -> None:
-        if settings.api_key is None:
-            return
-        given = request.headers.get("authorization", "")
-        if given != f"Bearer {settings.api_key}":
-            raise RequestError(401, "missing or wrong API key: send Authorization: Bearer <key>",
-                               kind="authentication_error", code="invalid_api_key")
+
+def _authorize(request: Request, settings: ServeSettings) -> None:
+    """A 401 unless the request carries the API key (when one is set)."""
+    if settings.api_key is None:
+        return
+    given = request.headers.get("authorization", "")
+    if given != f"Bearer {settings.api_key}":
+        raise RequestError(401, "missing or wrong API key: send Authorization: Bearer <key>",
+                           kind="authentication_error", code="invalid_api_key")
+
+
+def _add_status_routes(app: FastAPI, served: dict[str, Served], settings: ServeSettings, metrics: Metrics) -> None:
+    """GET /health, /metrics and /v1/models."""
 
     @app.get("/health")
     async def health() -> dict[str, Any]:
@@ -141,26 +165,23 @@ def create_app(systems: list[System], settings: ServeSettings | None = None) -> 
 
     @app.get("/metrics")
     async def prometheus(request: Request) -> Response:
-        authorize(request)
+        _authorize(request, settings)
         return PlainTextResponse(metrics.render(), media_type=metrics.content_type)
 
     @app.get("/v1/models")
     async def models(request: Request) -> dict[str, Any]:
-        authorize(request)
+        _authorize(request, settings)
         return {"object": "list", "data": [{"id": name, "object": "model", "created": 0, "owned_by": "archon"}
                                            for name in sorted(served)]}
 
+
+def _add_chat_route(app: FastAPI, served: dict[str, Served], settings: ServeSettings, metrics: Metrics) -> None:
+    """POST /v1/chat/completions: the answer as one response, or streamed as server-sent events."""
+
     @app.post("/v1/chat/completions")
     async def chat(request: Request) -> Response:
-        authorize(request)
-        try:
-            body = json.loads(await request.body())
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            raise RequestError(400, "the request body is not valid JSON") from None
-        chat_request = parse_request(body)
-        if chat_request.model not in served:
-            raise RequestError(404, f"model {chat_request.model!r} is not served here; served: "
-                               f"{', '.join(sorted(served))}", param="model", code="model_not_found")
+        _authorize(request, settings)
+        chat_request = _chat_request(await request.body(), served)
         system = served[chat_request.model].for_request(chat_request)
         query = render_query(chat_request.messages)
         completion_id = f"chatcmpl-{uuid.uuid4().hex}"
@@ -174,9 +195,18 @@ def create_app(systems: list[System], settings: ServeSettings | None = None) -> 
         _finish(settings, metrics, chat_request.model, started, run, body_out, 200)
         return JSONResponse(body_out)
 
-    app.state.served = served
-    app.state.metrics = metrics
-    return app
+
+def _chat_request(raw: bytes, served: dict[str, Served]) -> ChatRequest:
+    """The request's body parsed, for a model served here (else a 400 or a 404)."""
+    try:
+        body = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise RequestError(400, "the request body is not valid JSON") from None
+    chat_request = parse_request(body)
+    if chat_request.model not in served:
+        raise RequestError(404, f"model {chat_request.model!r} is not served here; served: "
+                           f"{', '.join(sorted(served))}", param="model", code="model_not_found")
+    return chat_request
 
 
 async def _run(system: System, query: str, settings: ServeSettings, disconnected: Callable[[], Awaitable[bool]],
