@@ -87,7 +87,7 @@ def _write_summary(outcome: SearchOutcome, summary: dict[str, Any], board: Leade
                    ) -> dict[str, Any]:
     ctx, spec, rundir = outcome.context, outcome.context.spec, RunDir(outcome.run_dir)
     if plots:
-        summary["plots"] = save_plots(outcome.study, spec.objectives, rundir.plots)
+        summary["plots"] = save_plots(outcome.study, spec.objectives, rundir.plots, outcome.ranking)
         if coverage := (summary.get("final") or {}).get("coverage"):
             summary["plots"]["coverage"] = save_coverage_plot(coverage, rundir.plots / "coverage.png")
     if ctx.client.cache is not None:

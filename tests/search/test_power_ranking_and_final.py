@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +21,8 @@ from archon.search.loading import load_search_spec
 from archon.search.power_ranking import BASELINE_TEMPERATURE, power_ranking, single_model_system, stored_ranking
 from archon.search.space import greedy_node
 from archon.search.trial_attrs import RANKING_ATTR
+from archon.testing.fake import Responder
+from tests.search.search_helpers import SearchFactory
 
 ITEMS = [Item(f"q{i}", f"Question {i}: which magic number is meant?", reference=str(42 + i % 3)) for i in range(24)]
 
@@ -88,3 +93,56 @@ def test_an_empty_test_split_is_skipped_with_its_reason(tmp_path: Path, zoo: lis
     ctx.benchmark = Benchmark("magic", lambda: ITEMS, NumericScorer, dev_fraction=1.0)  # every item is dev
     assert final_evaluation(ctx, single_model_system(ctx.spec, "r"), 0, ranking) == {
         "skipped": "the benchmark's test split is empty"}
+
+
+def test_the_baseline_is_the_best_model_on_dev_even_when_another_wins_on_test(
+        make_search: SearchFactory, tmp_path: Path, fake_model: Callable[[str, Responder], str]) -> None:
+    """"devwins" is right on every dev item and wrong on every test item, "testwins" the reverse: the
+    baseline must be the model a user would have picked without a search, the best on dev, whatever
+    the held-out split says (a baseline picked on test would flatter it with the very items it is
+    judged on). It comes second in the file, so file order cannot pick it either."""
+    from archon.benchmarks.custom import load_custom_benchmark
+    from archon.search import run_search, summarize
+    from archon.testing.fake import FakeCall, default_responder
+    from tests.search.search_helpers import magic_answer
+
+    path = make_search(models={"testwins": "fake/testwins", "devwins": "fake/devwins"},
+                       space={"generators": {"count": [1, 2]}, "final_stage": ["none", "vote"]},
+                       search={"n_trials": 3})
+    # The magic benchmark's own dev split (dev_fraction 0.5, split_seed 0), all of it.
+    dev_ids = {item.id for item in load_custom_benchmark(tmp_path / "magic.yaml").items("dev")}
+
+    def rule(right_on_dev: bool) -> Responder:
+        def respond(call: FakeCall) -> str:
+            gold = magic_answer(call.prompt)
+            if call.reply.kind not in ("answer", "fused") or gold is None:
+                return default_responder(call)
+            number = re.search(r"Question (\d+):", call.prompt)
+            assert number is not None
+            right = (f"q{number.group(1)}" in dev_ids) == right_on_dev
+            return f"The answer is {gold if right else 42 + (gold - 41) % 3}."
+
+        return respond
+
+    fake_model("devwins", rule(right_on_dev=True))
+    fake_model("testwins", rule(right_on_dev=False))
+    outcome = run_search(path, run_dir=tmp_path / "run", say=lambda _message: None)
+    # The setting holds: devwins is the best alone on dev, testwins on test.
+    ranking = outcome.ranking
+    assert ranking.best == "devwins" and ranking.order == ("devwins", "testwins")
+    assert ranking.results["devwins"]["score"] == 1.0 and ranking.results["testwins"]["score"] == 0.0
+    summary = summarize(outcome, audit=False, plots=False)
+    final = summary["final"]
+    assert final["models"]["testwins"]["score"] == 1.0 and final["models"]["devwins"]["score"] == 0.0
+    # The baseline is the best on dev, with its test score, in the summary, final.json and both reports.
+    assert final["single"]["model"] == "devwins" and final["single"]["system"] == "fake-search-devwins"
+    assert final["single"]["score"] == 0.0
+    assert json.loads((outcome.run_dir / "final.json").read_text())["single"]["model"] == "devwins"
+    assert json.loads((outcome.run_dir / "summary.json").read_text())["final"]["single"]["model"] == "devwins"
+    report = (outcome.run_dir / "report.md").read_text()
+    assert "| baseline: best single model on dev, devwins alone (greedy) | 0.0% |" in report
+    assert "| testwins alone (greedy) | 100.0% |" in report
+    from archon.search.html_report import html_report
+    from archon.search.rundir import open_run
+
+    assert "baseline: devwins alone, greedy (best on dev)" in html_report(open_run(outcome.run_dir))
