@@ -1,4 +1,5 @@
-"""Fixtures of the search tests (helpers live in search_helpers.py)."""
+"""Fixtures of the search tests (helpers live in search_helpers.py); tests/cli/conftest.py shares them
+with the tests of the search commands."""
 
 from __future__ import annotations
 
@@ -8,7 +9,10 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.search.search_helpers import BASE_SEARCH, SearchFactory, merge, write_benchmark
+from archon.search import run_search, summarize
+from archon.search.recording import export_recording
+from archon.search.rundir import RunDir
+from tests.search.search_helpers import BASE_SEARCH, ZOO_MODELS, SearchFactory, merge, write_benchmark
 
 
 @pytest.fixture
@@ -33,3 +37,31 @@ def zoo() -> Any:
     yield names
     for name in names:
         unregister_fake_model(name)
+
+
+@pytest.fixture
+def recording(make_search: SearchFactory, tmp_path: Path, zoo: list[str]) -> Path:
+    path = make_search(models=ZOO_MODELS, space={"generators": {"count": [1, 2], "samples": [1, 3]}},
+                       search={"n_trials": 5, "warm_start": ["best_of_n_vote"], "audit_pruning": True})
+    outcome = run_search(path, run_dir=tmp_path / "live")
+    summarize(outcome)
+    RunDir(outcome.run_dir).add_sitting({"wall_s": 1.5, "evaluated_trials": 5})
+    export_recording(outcome.run_dir, tmp_path / "recording")
+    return tmp_path / "recording"
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    import yaml
+
+    from tests.search.search_helpers import BASE_SEARCH, merge, register_zoo, write_benchmark
+
+    tmp = tmp_path_factory.mktemp("report")
+    write_benchmark(tmp)
+    search = merge(BASE_SEARCH, {"models": {"r": "fake/right", "w": "fake/wrong"},
+                                 "space": {"generators": {"count": [1, 2]}}, "search": {"n_trials": 6}})
+    (tmp / "search.yaml").write_text(yaml.safe_dump(search))
+    register_zoo()
+    outcome = run_search(tmp / "search.yaml", run_dir=tmp / "run")
+    summarize(outcome)
+    return tmp / "run"

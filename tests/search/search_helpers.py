@@ -53,6 +53,9 @@ def merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
 
 SearchFactory = Callable[..., Path]
 
+# The models of register_zoo(), as a search's `models:`.
+ZOO_MODELS = {"r": "fake/right", "w": "fake/wrong"}
+
 
 def magic_answer(prompt: str) -> int | None:
     """The gold answer of the magic question quoted in a prompt (42 + i % 3)."""

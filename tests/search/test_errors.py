@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 import yaml
 
-from archon.cli.main import main
 from archon.errors import ArchonError, ConfigError, UnknownNameError
 from archon.search import run_search
 from archon.search.trial_attrs import is_evaluated
@@ -73,14 +72,6 @@ def test_gp_without_torch_says_what_to_install(make_search: SearchFactory, tmp_p
         pytest.skip("torch is installed here: the gp sampler works")
     message = refused(make_search(search={"sampler": "gp"}), tmp_path, ConfigError)
     assert "sampler 'gp' needs torch" in message and "pip install" in message
-
-
-def test_the_cli_prints_one_line_and_exits_2(make_search: SearchFactory, tmp_path: Path,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
-    path = make_search(space={"generators": {"samples": [3, 1]}})
-    assert main(["search", str(path), "--run-dir", str(tmp_path / "run")]) == 2
-    err = capsys.readouterr().err
-    assert "error:" in err and "space.generators.samples" in err and "Traceback" not in err
 
 
 def test_workers_need_a_file(tmp_path: Path) -> None:

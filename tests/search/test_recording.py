@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,20 +13,7 @@ from archon.errors import ReplayMiss
 from archon.search import run_search, summarize
 from archon.search.recording import ReplayMismatch, export_recording, replay_recording, restore_recording
 from archon.search.rundir import RunDir
-from tests.search.search_helpers import SearchFactory
-
-ZOO_MODELS = {"r": "fake/right", "w": "fake/wrong"}
-
-
-@pytest.fixture
-def recording(make_search: SearchFactory, tmp_path: Path, zoo: list[str]) -> Path:
-    path = make_search(models=ZOO_MODELS, space={"generators": {"count": [1, 2], "samples": [1, 3]}},
-                       search={"n_trials": 5, "warm_start": ["best_of_n_vote"], "audit_pruning": True})
-    outcome = run_search(path, run_dir=tmp_path / "live")
-    summarize(outcome)
-    RunDir(outcome.run_dir).add_sitting({"wall_s": 1.5, "evaluated_trials": 5})
-    export_recording(outcome.run_dir, tmp_path / "recording")
-    return tmp_path / "recording"
+from tests.search.search_helpers import ZOO_MODELS, SearchFactory
 
 
 def test_a_recording_replays_every_trial_and_the_final_table(recording: Path, tmp_path: Path) -> None:
@@ -118,14 +104,6 @@ def test_a_held_out_evaluation_cut_short_is_not_recorded_as_half_a_table(recordi
     assert not (tmp_path / "cut" / "final").exists() and not (tmp_path / "cut" / "final.json").exists()
     assert json.loads((tmp_path / "cut" / "manifest.json").read_text())["final"] is False
     assert (recording / "final").is_dir()  # a finished one is
-
-
-def test_the_cli_reports_a_missing_call_in_one_line(recording: Path, tmp_path: Path) -> None:
-    (recording / "responses.jsonl").write_text("")
-    done = subprocess.run([sys.executable, "-m", "archon.cli.main", "replay", str(recording),
-                           "--run-dir", str(tmp_path / "replay")], capture_output=True, text=True, timeout=120)
-    assert done.returncode == 2
-    assert "the recording has no model call" in done.stderr and "Traceback" not in done.stderr
 
 
 def test_restore_lets_a_search_continue_from_its_recording(recording: Path, tmp_path: Path, make_search: SearchFactory

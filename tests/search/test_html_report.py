@@ -1,43 +1,21 @@
-"""The HTML report, opened in headless Chromium (Playwright), and optuna-dashboard on a study."""
+"""The HTML report, opened in headless Chromium (Playwright), and the study attributes the dashboard
+shows (`archon dashboard` itself: tests/cli/test_dashboard_cmd.py)."""
 
 from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
-from typing import Any
 
-import httpx
 import pytest
 
-from archon.search import run_search, summarize
+from archon.search import run_search
 from archon.search.html_report import html_report
 from archon.search.rundir import open_run
 from archon.search.trial_attrs import BEST_SYSTEM_ATTR, SKETCH_ATTR
 from tests.search.search_helpers import SearchFactory
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-
-
-@pytest.fixture(scope="module")
-def finished_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    import yaml
-
-    from tests.search.search_helpers import BASE_SEARCH, merge, register_zoo, write_benchmark
-
-    tmp = tmp_path_factory.mktemp("report")
-    write_benchmark(tmp)
-    search = merge(BASE_SEARCH, {"models": {"r": "fake/right", "w": "fake/wrong"},
-                                 "space": {"generators": {"count": [1, 2]}}, "search": {"n_trials": 6}})
-    (tmp / "search.yaml").write_text(yaml.safe_dump(search))
-    register_zoo()
-    outcome = run_search(tmp / "search.yaml", run_dir=tmp / "run")
-    summarize(outcome)
-    return tmp / "run"
 
 
 def test_the_study_names_its_best_system_and_sketches_each_trial(finished_run: Path) -> None:
@@ -76,42 +54,6 @@ def test_the_html_report_is_self_contained_and_renders_in_chromium(finished_run:
     assert rows >= 2 and plots >= 2 and diagrams >= 1
     assert "Held-out test split (8 items" in final_title
     assert (tmp_path / "report.png").stat().st_size > 50_000
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def test_the_dashboard_serves_the_study_over_loopback(finished_run: Path) -> None:
-    pytest.importorskip("optuna_dashboard", reason="optuna-dashboard is not installed")
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "archon.cli.main", "dashboard", str(finished_run),
-                                "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        studies: Any = None
-        for _ in range(200):
-            try:
-                studies = httpx.get(f"http://127.0.0.1:{port}/api/studies", timeout=2).json()
-                break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        assert studies is not None, "the dashboard did not answer"
-        (study,) = studies["study_summaries"]
-        assert study["study_name"] == "fake-search"
-        detail = httpx.get(f"http://127.0.0.1:{port}/api/studies/{study['study_id']}", timeout=5).json()
-        attrs = {a["key"] for t in detail["trials"] for a in t["user_attrs"]}
-        assert {SKETCH_ATTR, "archon:summary", "archon:estimate"} <= attrs
-    finally:
-        process.terminate()
-        process.wait(10)
-
-
-def test_the_dashboard_refuses_to_listen_beyond_loopback(finished_run: Path) -> None:
-    done = subprocess.run([sys.executable, "-m", "archon.cli.main", "dashboard", str(finished_run), "--host",
-                           "0.0.0.0"], capture_output=True, text=True, timeout=60)
-    assert done.returncode == 2 and "has no authentication" in done.stderr and "Traceback" not in done.stderr
 
 
 def test_a_report_of_a_search_still_running_says_so(make_search: SearchFactory, tmp_path: Path,

@@ -116,3 +116,19 @@ def test_eval_a_judged_benchmark_through_the_shared_client(tmp_path: Path, capsy
     rows = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
     assert [g["verdict"] for g in rows[0]["details"]["games"]] == ["A", "A"]
     assert rows[0]["scoring_usage"]["calls"] == 2
+
+
+def test_no_cache_reaches_the_judge(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--no-cache bypasses the cache for the judge's calls too: they go through the systems' client."""
+    register_fake_model("judge", lambda call: "m")
+    try:
+        system = system_file(tmp_path, "echo", "echo")
+        args = ["eval", system, "-b", "alpaca-eval", "--limit", "2", "--judge-model", "fake/judge"]
+        assert main([*args, "--out", str(tmp_path / "first")]) == 0
+        capsys.readouterr()
+        assert main([*args, "--out", str(tmp_path / "cached")]) == 0
+        assert "judge: 0 calls (4 cached)" in capsys.readouterr().out
+        assert main([*args, "--out", str(tmp_path / "uncached"), "--no-cache"]) == 0
+        assert "judge: 4 calls (0 cached)" in capsys.readouterr().out
+    finally:
+        unregister_fake_model("judge")

@@ -1,4 +1,4 @@
-"""`archon search` and `archon report` from the command line."""
+"""`archon search` from the command line."""
 
 from __future__ import annotations
 
@@ -40,11 +40,6 @@ def test_search_then_report_then_export(make_search: SearchFactory, tmp_path: Pa
     archon.load(str(tmp_path / "t0.yaml"))  # a valid system file
 
 
-def test_report_of_a_directory_that_is_not_a_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["report", str(tmp_path)]) == 2
-    assert "not a search run directory" in capsys.readouterr().err
-
-
 def test_search_help_lists_the_options(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         main(["search", "--help"])
@@ -65,3 +60,11 @@ def test_a_sitting_cut_short_in_its_summary_is_still_counted(make_search: Search
     assert main(["search", str(make_search(search={"n_trials": 2})), "--run-dir", str(run_dir), "--no-final"]) == 130
     (sitting,) = json.loads((run_dir / "run.json").read_text())["sittings"]
     assert sitting["summary_interrupted"] and sitting["evaluated_trials"] == 2 and sitting["wall_s"] > 0
+
+
+def test_the_cli_prints_one_line_and_exits_2(make_search: SearchFactory, tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    path = make_search(space={"generators": {"samples": [3, 1]}})
+    assert main(["search", str(path), "--run-dir", str(tmp_path / "run")]) == 2
+    err = capsys.readouterr().err
+    assert "error:" in err and "space.generators.samples" in err and "Traceback" not in err
