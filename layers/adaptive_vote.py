@@ -30,14 +30,15 @@ from __future__ import annotations
 from collections import Counter
 from fractions import Fraction
 from math import comb, factorial
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from archon.layers.answers import Extractor, extract_answer
 from archon.layers.base import Call, Candidate, NodeContext, NodeInputs, NodeOutput, SamplingSpec, Technique
 from archon.layers.generate import confidence_notes
-from archon.layers.registry import register
+from archon.layers.registry import register, register_stage
+from archon.layers.searchable import FinalStage, SpaceField, StageContext, choose
 from archon.layers.vote import majority_order
 
 
@@ -154,3 +155,37 @@ class AdaptiveVote(Technique):
         voted = majority_order(samples, answers)
         first = voted[0].with_notes(samples=len(samples), stopped=stopped, confidence=round(confidence, 4))
         return NodeOutput(self.id, (first, *voted[1:]))
+
+
+class AdaptiveSpace(BaseModel):
+    """The ``adaptive_vote`` final stage: sample until the vote is decided, at most ``samples``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    confidence: list[Annotated[float, Field(gt=0.5, lt=1)]] = Field(
+        default=[0.95], min_length=1, description="Stopping confidences to choose from.")
+    rule: list[Literal["majority", "final_vote"]] = Field(
+        default=["majority"], min_length=1, description="Stopping rules to choose from (see adaptive_vote).")
+    min_samples: int = Field(default=2, ge=1, description="Samples per model before the first check.")
+    step: int = Field(default=1, ge=1, description="Samples per model added each round.")
+
+
+@register_stage
+class AdaptiveVoteStage(FinalStage):
+    """The whole architecture: the generators sampled in rounds until their vote is decided."""
+
+    names = ("adaptive_vote",)
+    space_fields = {"adaptive": SpaceField(AdaptiveSpace, Field(default_factory=AdaptiveSpace))}
+
+    def whole(self, name: str, ctx: StageContext, generators: list[str], samples: int,
+              temperature: float) -> list[dict[str, Any]]:
+        adaptive = ctx.space.adaptive
+        confidence = choose(ctx.trial, "adaptive_confidence", adaptive.confidence)
+        rule = choose(ctx.trial, "adaptive_rule", adaptive.rule)
+        node: dict[str, Any] = {"id": "adaptive_vote", "type": AdaptiveVote.type, "models": list(generators),
+                                "max_samples": samples, "min_samples": min(adaptive.min_samples, samples),
+                                "step": adaptive.step, "confidence": confidence, "rule": rule,
+                                "temperature": temperature}
+        if ctx.space.vote_extractor:
+            node["extractor"] = ctx.space.vote_extractor
+        return [node]

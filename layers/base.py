@@ -8,6 +8,9 @@ so a new technique plugs in by defining and registering one class. What a techni
 knows about itself (its calls, their order, its output size, how it reads in a
 leaderboard) is a method here, so nothing elsewhere switches on technique names.
 
+What a technique declares about its place in a *searched* architecture (its role, final
+stages, knobs, presets) is in searchable.py, re-exported here.
+
 This module and the registry are the layer both sides depend on: the runtime
 (``archon.runtime``) implements ``NodeContext``, the configuration builds graphs of
 ``Technique`` objects, and techniques import nothing of either.
@@ -24,11 +27,29 @@ from typing import Any, ClassVar, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from archon.layers.searchable import (
+    MAX,
+    CandidateFlow,
+    FinalStage,
+    IntRange,
+    SearchTrial,
+    SpaceField,
+    StageContext,
+    WrapContext,
+    Wrapper,
+    choose,
+    choose_int,
+    in_order,
+)
 from archon.models.types import Completion, Message, Reply
 from archon.sandbox.unit_tests import CodeRunner
 
-__all__ = ["Branch", "Call", "Candidate", "GraphView", "ItemContext", "NodeContext", "NodeInputs", "NodeOutput",
-           "NodeSpec", "Reply", "SamplingSpec", "SingleModelSpec", "Technique", "numbered"]
+# The search's side of the contract (searchable.py) is re-exported here: the search imports a
+# technique's contract and the registry, never a technique.
+__all__ = ["MAX", "Branch", "Call", "Candidate", "CandidateFlow", "FinalStage", "GraphView", "IntRange", "ItemContext",
+           "NodeContext", "NodeInputs", "NodeOutput", "NodeSpec", "Reply", "SamplingSpec", "SearchTrial",
+           "SingleModelSpec", "SpaceField", "StageContext", "Technique", "WrapContext", "Wrapper", "choose",
+           "choose_int", "in_order", "numbered"]
 
 NODE_ID_PATTERN = r"^[A-Za-z_][A-Za-z0-9_\-]*$"
 
@@ -164,7 +185,7 @@ class Call:
 
 
 class NodeContext(Protocol):
-    """What a technique sees while it runs; ``archon.runtime.context.NodeRun`` provides it."""
+    """What a technique sees while it runs; ``archon.runtime.node_run.NodeRun`` provides it."""
 
     node_id: str
     query: str

@@ -18,13 +18,24 @@ escalated and why.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from archon.layers.answers import Extractor, extract_answer
 from archon.layers.base import Branch, Candidate, NodeContext, NodeInputs, NodeOutput, NodeSpec, Technique
-from archon.layers.registry import register
+from archon.layers.registry import add_stage, final_stages, register, register_wrapper, role
+from archon.layers.searchable import (
+    CandidateFlow,
+    IntRange,
+    SpaceField,
+    StageContext,
+    WrapContext,
+    Wrapper,
+    choose,
+    choose_int,
+    in_order,
+)
 
 
 class CascadeSpec(NodeSpec):
@@ -111,3 +122,49 @@ def _noted(node: str, candidates: tuple[Candidate, ...], **notes: object) -> Nod
     if not candidates:
         return NodeOutput(node, ())
     return NodeOutput(node, (candidates[0].with_notes(**notes), *candidates[1:]))
+
+
+class CascadeSpace(BaseModel):
+    """A cascade around the architecture: a cheap model's vote first, the architecture only when
+    that vote is in doubt."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    use: list[bool] = Field(default=[False], min_length=1, description="Whether to wrap the architecture.")
+    models: list[str] | None = Field(default=None, min_length=1,
+                                     description="The cheap model's aliases to choose from (default: all).")
+    samples: IntRange = Field(default=[3, 3], description="Samples of the cheap model.")
+    agreement: list[Annotated[float, Field(gt=0, le=1)]] = Field(
+        default=[0.6], min_length=1, description="Agreement thresholds to choose from.")
+    when: Literal["disagree", "rejected", "either"] = Field(
+        default="disagree", description="When to escalate (see the cascade technique).")
+
+
+@register_wrapper
+class CascadeWrapper(Wrapper):
+    """The built architecture as the escalation of a cascade, behind a cheap model's samples
+    (checked as the architecture checks its own candidates, else by their vote)."""
+
+    name = "cascade"
+    space_fields = {"cascade": SpaceField(CascadeSpace, Field(default_factory=CascadeSpace))}
+
+    def wrap(self, ctx: WrapContext, system: dict[str, Any]) -> dict[str, Any]:
+        cascade, generators = ctx.space.cascade, ctx.space.generators
+        if not choose(ctx.trial, "cascade", cascade.use):
+            return system
+        cheapest_first = list(reversed(in_order(cascade.models, ctx.order)))
+        cheap = choose(ctx.trial, "cascade_model", cheapest_first)
+        samples = choose_int(ctx.trial, "cascade_samples", cascade.samples)
+        agreement = choose(ctx.trial, "cascade_agreement", cascade.agreement)
+        first = CandidateFlow(count=samples)
+        first.nodes.append(role("generator").node("draft", [cheap], samples=samples,
+                                                  temperature=generators.temperatures[0], prefill=generators.prefill))
+        first.prev = ["draft"]
+        stage = ctx.stage if ctx.stage is not None and final_stages()[ctx.stage].checks else "vote"
+        add_stage(stage if cascade.when != "disagree" else "vote", first,
+                  StageContext(ctx.trial, ctx.space, judge=cheap))
+        extractor = {"extractor": ctx.space.vote_extractor} if ctx.space.vote_extractor else {}
+        node = {"id": "cascade", "type": Cascade.type, "when": cascade.when, "agreement": agreement, **extractor,
+                "cheap": {"nodes": first.nodes}, "escalate": {"nodes": system["nodes"], "output": system["output"]}}
+        models = {cheap: ctx.models[cheap], **system["models"]}
+        return {**system, "models": models, "nodes": [node], "output": "cascade"}

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import random
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -34,7 +34,7 @@ from archon.layers.base import (
     Technique,
 )
 from archon.layers.generate import confidence_notes
-from archon.layers.registry import register
+from archon.layers.registry import register, register_role
 
 
 class ChoiceShuffleSpec(SamplingSpec):
@@ -124,3 +124,16 @@ class ChoiceShuffle(Technique):
                                                "shown_answer": shown, "answer": original,
                                                **confidence_notes(result)}))
         return NodeOutput(self.id, tuple(candidates))
+
+
+def searched_node(node_id: str, models: list[str], *, samples: int, temperature: float, prefill: str | None = None,
+                  logprobs: bool = False) -> dict[str, Any]:
+    """A choice_shuffle node in a generator's place (``prefill`` does not apply: it rewrites the query)."""
+    node: dict[str, Any] = {"id": node_id, "type": "choice_shuffle", "models": list(models), "samples": samples,
+                            "temperature": temperature}
+    if logprobs:
+        node["logprobs"] = True
+    return node
+
+
+register_role("shuffled_generator", ChoiceShuffle.type, searched_node)

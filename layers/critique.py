@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from typing import Literal
+from typing import Any, Literal
 
 from archon.layers.base import (
     Call,
@@ -20,7 +20,7 @@ from archon.layers.base import (
     Technique,
     numbered,
 )
-from archon.layers.registry import register
+from archon.layers.registry import register, register_role
 
 PROMPT = """You are a careful reviewer. Below is a query and {n} candidate responses to it.
 For each response, give its strengths and weaknesses: correctness, completeness, clarity.
@@ -93,3 +93,10 @@ class Critique(Technique):
             tuple(c if crit is None else replace(c, critique=crit)
                   for c, crit in zip(candidates, critiques, strict=True)),
         )
+
+
+def searched_node(node_id: str, model: str) -> dict[str, Any]:
+    return {"id": node_id, "type": "critique", "model": model}
+
+
+register_role("critic", Critique.type, searched_node)

@@ -22,7 +22,9 @@ from typing import Any, Literal
 from pydantic import Field
 
 from archon.layers.base import GraphView, NodeContext, NodeInputs, NodeOutput, NodeSpec, Technique
-from archon.layers.registry import register
+from archon.layers.registry import register, register_preset, register_stage
+from archon.layers.searchable import MAX, CandidateFlow, FinalStage, StageContext
+from archon.layers.unit_test_evaluate import UnitTestEvaluate, executed_timeout
 from archon.sandbox.extract import parses
 
 _CODE_BLOCK = re.compile(r"```(?:python|py|python3)?[ \t]*\n(.*?)```", re.DOTALL)
@@ -219,3 +221,21 @@ class ExampleTests(Technique):
 
     async def run(self, ctx: NodeContext, inputs: NodeInputs) -> NodeOutput:
         return NodeOutput(self.id, inputs.candidates, tests=tuple(example_tests(ctx.query, self.spec.max_tests)))
+
+
+@register_stage
+class ExampleTestsStage(FinalStage):
+    """Tests read from the query's own worked examples, run against each candidate in the sandbox
+    (``test_timeout_s`` per test, as for executed unit tests)."""
+
+    names = ("example_tests",)
+    checks = True
+
+    def add(self, name: str, flow: CandidateFlow, ctx: StageContext) -> None:
+        flow.add_query_reader("example_tests", ExampleTests.type)
+        flow.add("unit_test_evaluate", UnitTestEvaluate.type, flow.count, mode="execute",
+                 **executed_timeout(ctx.space))
+
+
+#: One model's greedy answer and samples, the first to pass the query's own examples.
+register_preset("example_tests", {"generators": 1, "samples": MAX, "greedy": True, "final_stage": "example_tests"})

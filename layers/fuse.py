@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -17,7 +17,8 @@ from archon.layers.base import (
     Technique,
     numbered,
 )
-from archon.layers.registry import register
+from archon.layers.registry import register, register_preset, register_role
+from archon.layers.searchable import MAX
 
 PROMPT = """You have been given several responses to the query below{critiqued}. Synthesize them into a
 single, high-quality response. Some of them may be biased or incorrect: evaluate them critically
@@ -78,3 +79,14 @@ class Fuse(Technique):
             if r is not None
         )
         return NodeOutput(self.id, fused)
+
+
+def searched_node(node_id: str, models: list[str]) -> dict[str, Any]:
+    return {"id": node_id, "type": "fuse", "models": list(models)}
+
+
+register_role("fuser", Fuse.type, searched_node)
+#: Mixture-of-agents: every model generates, fusion layers as wide and deep as the space allows.
+register_preset("moa", {"generators": MAX, "fusion_layers": MAX, "fusion_width": MAX})
+#: The paper's general stack: samples of every model, critique, rank, one fuser.
+register_preset("general", {"generators": MAX, "samples": MAX, "critique": True, "rank": True, "fusion_layers": 1})

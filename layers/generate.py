@@ -12,7 +12,7 @@ a complete function in a closed fence. Providers that continue a trailing assist
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -25,7 +25,7 @@ from archon.layers.base import (
     SamplingSpec,
     Technique,
 )
-from archon.layers.registry import register
+from archon.layers.registry import register, register_role
 from archon.models.types import Completion
 
 # Where a continued function is over: the fence closes, or top-level code starts using it.
@@ -129,3 +129,21 @@ def confidence_notes(completion: Completion) -> dict[str, float]:
     """``mean_logprob`` of a sample that came with log-probabilities (for a confidence vote)."""
     mean = completion.mean_logprob
     return {} if mean is None else {"mean_logprob": round(mean, 6)}
+
+
+def searched_node(node_id: str, models: list[str], *, samples: int | None = None, temperature: float | None = None,
+                  prefill: str | None = None, logprobs: bool = False) -> dict[str, Any]:
+    """A generate node as the search writes it: what is not given is the node's own default."""
+    node: dict[str, Any] = {"id": node_id, "type": "generate", "models": list(models)}
+    if samples is not None:
+        node["samples"] = samples
+    if temperature is not None:
+        node["temperature"] = temperature
+    if prefill:
+        node["prefill"] = prefill
+    if logprobs:
+        node["logprobs"] = True
+    return node
+
+
+register_role("generator", Generate.type, searched_node)

@@ -8,7 +8,7 @@ after the ranked ones, and the trace notes whether the ranking parsed fully.
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -23,7 +23,8 @@ from archon.layers.base import (
     Technique,
     numbered,
 )
-from archon.layers.registry import register
+from archon.layers.registry import register, register_preset, register_role
+from archon.layers.searchable import MAX
 
 PROMPT = """Below is a query and {n} candidate responses{critiqued}.
 Rank the {n} responses from best to worst by how well they answer the query: correctness first, then
@@ -98,3 +99,12 @@ class Rank(Technique):
         order, status = parse_ranking(result.text if result else "", n)
         ranked = [candidates[i].with_notes(rank=pos + 1, rank_parse=status) for pos, i in enumerate(order)]
         return NodeOutput(self.id, tuple(ranked[: self.spec.top_k]))
+
+
+def searched_node(node_id: str, model: str, top_k: int) -> dict[str, Any]:
+    return {"id": node_id, "type": "rank", "model": model, "top_k": top_k}
+
+
+register_role("ranker", Rank.type, searched_node)
+#: A ranker over one model's samples.
+register_preset("rank", {"generators": 1, "samples": MAX, "rank": True})

@@ -13,13 +13,13 @@ The static budget check prices every model a query could be routed to (an upper 
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
 from archon.layers.base import NodeContext, NodeInputs, NodeOutput
 from archon.layers.generate import Generate, GenerateSpec
-from archon.layers.registry import register
+from archon.layers.registry import register, register_role
 
 
 class RouteSpec(GenerateSpec):
@@ -74,3 +74,13 @@ class Route(Generate):
             else "default (the query came without a category)"
         output = await self.sample(ctx, [model])
         return NodeOutput(self.id, tuple(c.with_notes(route=how, category=category) for c in output.candidates))
+
+
+def searched_node(node_id: str, models: list[str], routes: dict[str, str], *, samples: int,
+                  temperature: float) -> dict[str, Any]:
+    """One route node over ``models`` (the first is the default) as the search writes it."""
+    return {"id": node_id, "type": "route", "models": list(models), "routes": routes, "default": models[0],
+            "samples": samples, "temperature": temperature}
+
+
+register_role("router", Route.type, searched_node)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -25,7 +25,8 @@ from archon.layers.base import (
     SamplingSpec,
     Technique,
 )
-from archon.layers.registry import register
+from archon.layers.registry import register, register_preset, register_stage
+from archon.layers.searchable import MAX, CandidateFlow, FinalStage, SpaceField, StageContext
 
 PROMPT = """Judge whether the response below passes each unit test for the query.
 
@@ -129,3 +130,38 @@ class UnitTestEvaluate(Technique):
         # All of a candidate's tests in one sandboxed program, each under its own timer.
         return await run_test_suite(extract_python_code(candidate.text), tests, per_test_s=self.spec.timeout_s,
                                     sandbox=ctx.sandbox)
+
+
+@register_stage
+class UnitTestStage(FinalStage):
+    """Tests written by the judge model for the query, then the candidates ordered by the tests
+    they pass (``unit_test_mode``: the judge decides, or they run in the sandbox)."""
+
+    names = ("unit_test",)
+    space_fields = {
+        "unit_test_mode": SpaceField(Literal["llm", "execute"], Field(default="llm"), fingerprinted_at_default=True),
+        "unit_test_style": SpaceField(Literal["natural", "code"] | None, Field(
+            default=None, description="Style of generated tests (default: code when executed, natural otherwise)."),
+            fingerprinted_at_default=True),
+        "test_timeout_s": SpaceField(float | None, Field(
+            default=None, gt=0, description="Per-test timeout of executed tests (unit_test_evaluate's timeout_s)."),
+            fingerprinted_at_default=True),
+    }
+    uses_judge = True
+    checks = True
+
+    def add(self, name: str, flow: CandidateFlow, ctx: StageContext) -> None:
+        mode = ctx.space.unit_test_mode
+        style = ctx.space.unit_test_style or ("code" if mode == "execute" else "natural")
+        flow.add_query_reader("unit_tests", "unit_test_generate", model=ctx.judge, style=style)
+        extra = {"model": ctx.judge} if mode == "llm" else executed_timeout(ctx.space)
+        flow.add("unit_test_evaluate", UnitTestEvaluate.type, flow.count, mode=mode, **extra)
+
+
+def executed_timeout(space: Any) -> dict[str, float]:
+    """The evaluate node's ``timeout_s`` from the space's ``test_timeout_s``, if it sets one."""
+    return {"timeout_s": space.test_timeout_s} if space.test_timeout_s else {}
+
+
+#: One model's greedy answer and samples, ordered by the tests its judge writes.
+register_preset("unit_tests", {"generators": 1, "samples": MAX, "greedy": True, "final_stage": "unit_test"})

@@ -12,7 +12,8 @@ import re
 from typing import Literal
 
 from archon.layers.base import Call, Candidate, NodeContext, NodeInputs, NodeOutput, Reply, SingleModelSpec, Technique
-from archon.layers.registry import register
+from archon.layers.registry import register, register_stage
+from archon.layers.searchable import CandidateFlow, FinalStage, StageContext
 
 REASONING_PROMPT = """Check whether the response below correctly and fully answers the query.
 Think step by step: restate what the query asks, check each claim and calculation in the response,
@@ -97,3 +98,15 @@ class Verify(Technique):
             require_any=False
         )
         return None if verdict is None else parse_verdict(verdict.text)
+
+
+@register_stage
+class VerifyStage(FinalStage):
+    """Only the candidates the judge verifies go on."""
+
+    names = ("verify",)
+    uses_judge = True
+    checks = True
+
+    def add(self, name: str, flow: CandidateFlow, ctx: StageContext) -> None:
+        flow.add("verify", Verify.type, flow.count, model=ctx.judge)

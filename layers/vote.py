@@ -17,13 +17,14 @@ import math
 import warnings
 from collections import Counter
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from archon.layers.answers import RENAMED, Extractor, extract_answer
 from archon.layers.base import Candidate, NodeContext, NodeInputs, NodeOutput, NodeSpec, Technique
-from archon.layers.registry import register
+from archon.layers.registry import register, register_preset, register_stage
+from archon.layers.searchable import MAX, CandidateFlow, FinalStage, SpaceField, StageContext
 
 
 class VoteSpec(NodeSpec):
@@ -125,3 +126,35 @@ def majority_order(candidates: Sequence[Candidate], answers: Sequence[str | None
             notes["weight"] = round(mass[answer], 6) if answer is not None else 0.0
         voted.append(candidates[i].with_notes(**notes))
     return tuple(voted)
+
+
+@register_stage
+class VoteStage(FinalStage):
+    """A majority vote over the candidates' answers; ``confidence_vote`` weighs each by its mean
+    token log-probability (the generators then return them)."""
+
+    names = ("vote", "confidence_vote")
+    space_fields = {"vote_extractor": SpaceField(
+        str | None, Field(default=None, description="The vote node's `extractor` (default: its own)."),
+        fingerprinted_at_default=True)}
+
+    def logprobs(self, name: str) -> bool:
+        return name == "confidence_vote"
+
+    def add(self, name: str, flow: CandidateFlow, ctx: StageContext) -> None:
+        extractor = {"extractor": ctx.space.vote_extractor} if ctx.space.vote_extractor else {}
+        weighting = {"weighting": "confidence"} if name == "confidence_vote" else {}
+        flow.add("vote", Vote.type, flow.count, **extractor, **weighting)
+
+    def problems(self, space: Any) -> list[tuple[list[str | int], str]]:
+        if space.vote_extractor is None:
+            return []
+        try:
+            VoteSpec.model_validate({"id": "vote", "extractor": space.vote_extractor})
+        except ValidationError as exc:
+            return [(["space", "vote_extractor"], exc.errors()[0]["msg"])]
+        return []
+
+
+#: Best-of-N: one model's samples, the majority answer.
+register_preset("best_of_n_vote", {"generators": 1, "samples": MAX, "final_stage": "vote"})

@@ -17,10 +17,9 @@ from dataclasses import dataclass
 
 from archon.config.graph import SystemGraph
 from archon.config.spec import ModelConfig
+from archon.models.provider_table import is_free
 from archon.runtime.estimate import CostEstimate, estimate_cost
 from archon.search.spec import BudgetSpec
-
-FREE_PROVIDERS = ("local", "fake")
 
 
 @dataclass(frozen=True)
@@ -85,11 +84,12 @@ class Budget:
 
 
 def model_prices(models: Iterable[ModelConfig]) -> dict[str, Price]:
-    """USD per token of each paid model, from litellm's bundled cost map (local and fake are free).
+    """USD per token of each paid model, from litellm's bundled cost map (models of a free provider,
+    such as local and fake, are not priced: see ``archon.models.provider_table``).
 
     Imports litellm only when a paid model is present: it takes seconds.
     """
-    paid = sorted({m.model for m in models if m.model.split("/", 1)[0] not in FREE_PROVIDERS})
+    paid = sorted({m.model for m in models if not is_free(m.model)})
     if not paid:
         return {}
     from archon.models.providers import ensure_litellm

@@ -25,6 +25,7 @@ from typing import Any
 from archon.benchmarks.report import EvalReport
 from archon.benchmarks.stats import paired_difference
 from archon.benchmarks.types import Item
+from archon.layers.registry import role
 from archon.search.context import SearchContext
 
 
@@ -48,7 +49,7 @@ def with_samples(system: dict[str, Any], k: int) -> dict[str, Any]:
 
 
 def _sampled(node: dict[str, Any]) -> bool:
-    return node.get("type") == "generate" and int(node.get("samples", 1)) > 1
+    return node.get("type") == role("generator").type and int(node.get("samples", 1)) > 1
 
 
 def coverage_analysis(
@@ -59,7 +60,8 @@ def coverage_analysis(
     if not sampled:
         return None
     n = min(int(node["samples"]) for node in best["nodes"] if _sampled(node))
-    fixed = [node["id"] for node in best["nodes"] if node.get("type") == "generate" and not _sampled(node)]
+    fixed = [node["id"] for node in best["nodes"] if node.get("type") == role("generator").type
+             and not _sampled(node)]
     correct = asyncio.run(_score_candidates(ctx, best, items, sampled, fixed))
     ks = sample_counts(n)
     selected_reports = {k: (best_report if k == n else run(with_samples(best, k))) for k in ks}

@@ -3,11 +3,13 @@
 Schema problems and problems between fields (a space naming an alias that
 ``models:`` lacks, a knob that can never apply) are all collected and raised
 together as ``ConfigErrors``, each naming the file, the location with its line, and
-what must hold. Nothing is imported, loaded or spent before this passes.
+what must hold. Nothing is loaded or spent before this passes; only the modules its ``plugins:``
+names are imported first, since their techniques add final stages, knobs and presets to the schema.
 """
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +20,9 @@ from archon.config.graph import model_problem
 from archon.config.locate import format_path
 from archon.config.reader import Document, read_document, text_document
 from archon.errors import ConfigError, ConfigErrors
-from archon.search.spec import SearchSpec
+from archon.layers.registry import final_stages
+from archon.models.provider_table import free_providers, is_free
+from archon.search.spec import SearchSpec, search_spec_model
 
 Problem = tuple[list[str | int], str]
 
@@ -63,10 +67,12 @@ def check_search(doc: Document) -> SearchSpec:
                           f"got {got}")
     if ITAS_KEYS & set(data):
         raise ConfigError(doc.source, "", ITAS_HELP)
+    _import_plugins(data.get("plugins"), doc)  # before the schema: their techniques add stages and knobs
+    model = search_spec_model()
     try:
-        spec = SearchSpec.model_validate(data)
+        spec = model.model_validate(data)
     except ValidationError as exc:
-        raise explain(exc, data, doc.source, SearchSpec, locator) from None
+        raise explain(exc, data, doc.source, model, locator) from None
     problems = semantic_problems(spec)
     if problems:
         raise ConfigErrors([ConfigError(doc.source, format_path(p), m, line=locator.line(p)) for p, m in problems])
@@ -115,25 +121,28 @@ def semantic_problems(spec: SearchSpec) -> list[Problem]:
     if True in space.rank and space.rank_top_k[0] > max(most, fusion.width[1]):
         problems.append((["space", "rank_top_k"], f"`rank_top_k <= {max(most, fusion.width[1])}` (the most "
                          f"candidates a ranker can get) must hold, but got {space.rank_top_k}"))
-    if "vote" in space.final_stage and space.vote_extractor is not None:
-        problems.extend(_vote_problems(space.vote_extractor))
-    if "cost_usd" in spec.objectives and all(c.model.split("/", 1)[0] in ("local", "fake") for c in aliases.values()):
-        problems.append((["objectives"], "cost_usd is 0 for local and fake models, so it cannot rank "
-                         "architectures; use calls, tokens or latency_s"))
-    if spec.budget.max_usd is not None and all(c.model.split("/", 1)[0] in ("local", "fake")
-                                               for c in aliases.values()):
-        problems.append((["budget", "max_usd"], "every model is local or fake (free): max_usd limits nothing; "
-                         "use max_calls or max_tokens"))
+    stages = final_stages()
+    for stage in dict.fromkeys(stages[name] for name in space.final_stage if name in stages):
+        problems.extend(stage.problems(space))  # each stage checks its own knobs
+    all_free = all(is_free(c.model) for c in aliases.values())
+    if "cost_usd" in spec.objectives and all_free:
+        problems.append((["objectives"], f"cost_usd is 0 for {' and '.join(free_providers())} models, so it "
+                         "cannot rank architectures; use calls, tokens or latency_s"))
+    if spec.budget.max_usd is not None and all_free:
+        problems.append((["budget", "max_usd"], f"every model is {' or '.join(free_providers())} (free): max_usd "
+                         "limits nothing; use max_calls or max_tokens"))
     return problems
 
 
-def _vote_problems(extractor: str) -> list[Problem]:
-    """The vote technique owns its extractor names: ask its Spec rather than repeat the list."""
-    import archon.layers  # noqa: F401  (registers the techniques)
-    from archon.layers.registry import get_technique
-
-    try:
-        get_technique("vote").Spec.model_validate({"id": "vote", "extractor": extractor})
-    except ValidationError as exc:
-        return [(["space", "vote_extractor"], exc.errors()[0]["msg"])]
-    return []
+def _import_plugins(plugins: Any, doc: Document) -> None:
+    """Import the modules ``plugins:`` names (techniques, fake models), or say which one failed and why."""
+    if not isinstance(plugins, list):
+        return  # not a list of names: the schema says so
+    for i, module in enumerate(plugins):
+        if not isinstance(module, str):
+            continue
+        try:
+            importlib.import_module(module)
+        except ImportError as exc:
+            raise ConfigError(doc.source, f"plugins[{i}]", f"cannot import {module!r}: {exc}",
+                              line=doc.locator.line(["plugins", i])) from None

@@ -7,7 +7,8 @@
    is never run: it ends PRUNED with ``infeasible`` set, so it has no score,
    cannot be "best", and constraint-aware samplers learn to avoid its region.
 3. An architecture already completed in this study (same fingerprint) is not
-   evaluated again: its results are copied, marked ``duplicate_of``.
+   evaluated again: its results are copied, marked ``duplicate_of``. One that another
+   worker is evaluating right now is waited for, then copied the same way.
 4. Otherwise it runs on the dev items in batches; after each batch the running
    score is reported, and a pruner may stop it there (PRUNED, partial score kept).
 5. The trial's values are its objectives: score, then cost/latency measures.
@@ -16,6 +17,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import optuna
 from optuna.trial import TrialState
@@ -25,11 +27,12 @@ from archon.search.context import SearchContext
 from archon.search.evaluation import DevResult, evaluate_dev
 from archon.search.leaderboard import describe
 from archon.search.power_ranking import PowerRanking
-from archon.search.recovery import Heartbeat
+from archon.search.recovery import Heartbeat, is_stale
 from archon.search.space import build_system
 from archon.search.trial_attrs import (
     DUPLICATE_ATTR,
     ESTIMATE_ATTR,
+    EVALUATING_ATTR,
     FINGERPRINT_ATTR,
     INFEASIBLE_ATTR,
     RETRY_OF_ATTR,
@@ -39,9 +42,6 @@ from archon.search.trial_attrs import (
 )
 
 CONSTRAINT = "budget"
-#: Summary keys of the objectives after score.
-OBJECTIVE_KEYS = {"score": "score", "cost_usd": "cost_usd", "calls": "calls", "tokens": "tokens",
-                  "latency_s": "latency_s"}
 
 
 class TrialError(ArchonError):
@@ -101,10 +101,13 @@ class ArchitectureObjective:
             trial.set_user_attr(INFEASIBLE_ATTR, "; ".join(check.reasons))
             raise optuna.TrialPruned(f"over budget: {'; '.join(check.reasons)}")
 
-        if (earlier := _completed_with(trial.study, fingerprint)) is not None:
+        earlier = _completed_with(trial.study, fingerprint) or _after_twins(trial, fingerprint,
+                                                                           ctx.spec.search.stale_after_s)
+        if earlier is not None:
             trial.set_user_attr(DUPLICATE_ATTR, earlier.number)
             trial.set_user_attr(SUMMARY_ATTR, earlier.user_attrs.get(SUMMARY_ATTR, {}))
             return _values(earlier.values)
+        trial.set_user_attr(EVALUATING_ATTR, True)
 
         single = len(ctx.spec.objectives) == 1
 
@@ -130,7 +133,8 @@ class ArchitectureObjective:
             raise TrialError(trial.number, dev.errors[0][:300])
         if dev.stopped_early:
             raise optuna.TrialPruned(f"pruned after {len(dev.outcomes)} items at score {dev.score:.3f}")
-        return _values([float(summary[OBJECTIVE_KEYS[o]]) for o in ctx.spec.objectives])
+        # Each objective (archon.search.spec.Objective) is named by its key in the dev summary.
+        return _values([float(summary[o]) for o in ctx.spec.objectives])
 
 
 def _completed_with(study: optuna.Study, fingerprint: str) -> optuna.trial.FrozenTrial | None:
@@ -138,6 +142,24 @@ def _completed_with(study: optuna.Study, fingerprint: str) -> optuna.trial.Froze
         if earlier.user_attrs.get(FINGERPRINT_ATTR) == fingerprint and DUPLICATE_ATTR not in earlier.user_attrs:
             return earlier
     return None
+
+
+def _after_twins(trial: optuna.Trial, fingerprint: str, stale_after_s: float,
+                 poll_s: float = 0.5) -> optuna.trial.FrozenTrial | None:
+    """Wait while another worker's trial of the same architecture is running, then the completed
+    one to copy, if any (None: none ran, or it was pruned or died, so this trial evaluates).
+
+    It waits for a twin already evaluating, or for a lower-numbered one still deciding (so two
+    trials deciding at once do not both wait); a twin whose process died is not waited for."""
+    while True:
+        twins = [t for t in trial.study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+                 if t.number != trial.number and t.user_attrs.get(FINGERPRINT_ATTR) == fingerprint
+                 and DUPLICATE_ATTR not in t.user_attrs
+                 and (EVALUATING_ATTR in t.user_attrs or t.number < trial.number)
+                 and not is_stale(t, stale_after_s)]
+        if not twins:
+            return _completed_with(trial.study, fingerprint)
+        time.sleep(poll_s)
 
 
 def _values(values: list[float] | None) -> float | tuple[float, ...]:

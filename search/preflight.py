@@ -15,6 +15,7 @@ from typing import Any
 from archon.benchmarks.benchmark import Benchmark
 from archon.benchmarks.types import Item
 from archon.errors import ConfigError
+from archon.layers.registry import role
 from archon.runtime.system import System
 from archon.search.budget import Budget, BudgetCheck
 from archon.search.enumeration import cheapest_restriction, walk
@@ -63,7 +64,7 @@ def check_models(spec: SearchSpec) -> None:
     system: dict[str, Any] = {
         "name": "preflight",
         "models": {a: c.model_dump(exclude_defaults=True) for a, c in spec.aliases().items()},
-        "nodes": [{"id": "every_model", "type": "generate", "models": list(spec.models)}],
+        "nodes": [role("generator").node("every_model", list(spec.models))],
     }
     System.load(system, cache=False).check_models_available()
 

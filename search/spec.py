@@ -9,15 +9,14 @@ high) are pydantic validators too, so every problem surfaces at load time as a
 
 from __future__ import annotations
 
+import functools
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
 
 from archon.config.spec import ModelConfig, RuntimeConfig
+from archon.layers.base import IntRange, SpaceField
 
-Stage = Literal["none", "verify", "unit_test", "example_tests", "vote", "confidence_vote", "adaptive_vote"]
-#: Known-good architectures a search can start from (search.warm_start), by name.
-Preset = Literal["best_of_n_vote", "example_tests", "unit_tests", "moa", "general", "rank"]
 Objective = Literal["score", "cost_usd", "calls", "tokens", "latency_s"]
 SamplerName = Literal["tpe", "gp", "random", "grid", "nsga2"]
 PrunerName = Literal["median", "percentile", "hyperband", "successive_halving", "none"]
@@ -30,30 +29,6 @@ DIRECTIONS: dict[str, Literal["maximize", "minimize"]] = {
     "tokens": "minimize",
     "latency_s": "minimize",
 }
-
-
-def _as_range(value: Any) -> Any:
-    """``3`` means ``[3, 3]``; a two-item list is ``[low, high]``."""
-    if isinstance(value, bool):
-        return value  # let pydantic reject it with its own message
-    if isinstance(value, int):
-        return [value, value]
-    return value
-
-
-def _check_range(value: list[int]) -> list[int]:
-    if len(value) != 2:
-        raise ValueError(f"expected [low, high] or a single number, got a list of {len(value)}")
-    low, high = value
-    if low > high:
-        raise ValueError(f"`low <= high` must hold, but got (low={low}, high={high})")
-    return value
-
-
-#: An inclusive integer range ``[low, high]`` (a single number fixes it).
-IntRange = Annotated[
-    list[Annotated[int, Field(ge=0)]], BeforeValidator(_as_range), AfterValidator(_check_range)
-]
 
 
 class Strict(BaseModel):
@@ -138,55 +113,25 @@ class FusionSpace(Strict):
 
 
 
-class AdaptiveSpace(Strict):
-    """The ``adaptive_vote`` final stage: sample until the vote is decided, at most ``samples``."""
-
-    confidence: list[Annotated[float, Field(gt=0.5, lt=1)]] = Field(
-        default=[0.95], min_length=1, description="Stopping confidences to choose from.")
-    rule: list[Literal["majority", "final_vote"]] = Field(
-        default=["majority"], min_length=1, description="Stopping rules to choose from (see adaptive_vote).")
-    min_samples: int = Field(default=2, ge=1, description="Samples per model before the first check.")
-    step: int = Field(default=1, ge=1, description="Samples per model added each round.")
-
-
-class CascadeSpace(Strict):
-    """A cascade around the architecture: a cheap model's vote first, the architecture only when
-    that vote is in doubt."""
-
-    use: list[bool] = Field(default=[False], min_length=1, description="Whether to wrap the architecture.")
-    models: list[str] | None = Field(default=None, min_length=1,
-                                     description="The cheap model's aliases to choose from (default: all).")
-    samples: IntRange = Field(default=[3, 3], description="Samples of the cheap model.")
-    agreement: list[Annotated[float, Field(gt=0, le=1)]] = Field(
-        default=[0.6], min_length=1, description="Agreement thresholds to choose from.")
-    when: Literal["disagree", "rejected", "either"] = Field(
-        default="disagree", description="When to escalate (see the cascade technique).")
-
-
 class SpaceSpec(Strict):
-    """Everything the search may vary. A single value fixes a knob."""
+    """Everything the search may vary. A single value fixes a knob.
+
+    These are the knobs of the paper's shape; the techniques add theirs (``space_fields`` of their
+    final stages and wrappers: ``vote_extractor``, ``adaptive``, ``cascade``...) in the model
+    ``search_spec_model()`` builds, where ``final_stage`` lists the registered stages.
+    """
 
     generators: GeneratorSpace = Field(default_factory=GeneratorSpace)
     fusion: FusionSpace = Field(default_factory=FusionSpace)
     critique: list[bool] = Field(default=[False, True], min_length=1, description="Critique before each fuse/rank.")
     rank: list[bool] = Field(default=[False, True], min_length=1, description="Rank before each fuse.")
     rank_top_k: IntRange = Field(default=[1, 3], description="Candidates a ranker keeps.")
-    final_stage: list[Stage] = Field(
-        default=["none"], min_length=1, description="A stage before the end: verify, unit tests, vote or none."
+    final_stage: list[str] = Field(
+        default=["none"], min_length=1, description="A stage before the end (the techniques' final stages), or none."
     )
     judge_models: list[str] | None = Field(
         default=None, min_length=1, description="Aliases for critique, rank, verify and unit tests (default: all)."
     )
-    vote_extractor: str | None = Field(default=None, description="The vote node's `extractor` (default: its own).")
-    unit_test_mode: Literal["llm", "execute"] = "llm"
-    unit_test_style: Literal["natural", "code"] | None = Field(
-        default=None, description="Style of generated tests (default: code when executed, natural otherwise)."
-    )
-    test_timeout_s: float | None = Field(
-        default=None, gt=0, description="Per-test timeout of executed tests (unit_test_evaluate's timeout_s)."
-    )
-    adaptive: AdaptiveSpace = Field(default_factory=AdaptiveSpace)
-    cascade: CascadeSpace = Field(default_factory=CascadeSpace)
 
 
     @model_validator(mode="after")
@@ -245,11 +190,11 @@ class SearchSettings(Strict):
         "or can no longer beat the best, to report whether pruning changed the best architecture (the shared "
         "cache makes most of it free).",
     )
-    warm_start: list[Preset | dict[str, Any]] = Field(
+    warm_start: list[str | dict[str, Any]] = Field(
         default_factory=list,
-        description="Architectures to evaluate first, before the sampler chooses: preset names "
-        "(best_of_n_vote, example_tests, unit_tests, moa, general, rank) or parameter dicts "
-        "({samples: 4, final_stage: vote, ...}). Presets take the largest version that fits the budget.",
+        description="Architectures to evaluate first, before the sampler chooses: preset names (the "
+        "techniques' presets) or parameter dicts ({samples: 4, final_stage: vote, ...}). Presets take "
+        "the largest version that fits the budget.",
     )
 
     @model_validator(mode="after")
@@ -314,8 +259,54 @@ class SearchSpec(Strict):
 
 
 
+def technique_space_fields() -> dict[str, SpaceField]:
+    """The knobs the registered final stages and wrappers add to ``space:``, by key."""
+    from archon.layers.registry import final_stages, wrappers
+
+    fields: dict[str, SpaceField] = {}
+    for stage in dict.fromkeys(final_stages().values()):
+        fields.update(stage.space_fields)
+    for wrapper in wrappers():
+        fields.update(wrapper.space_fields)
+    return fields
+
+
+@functools.lru_cache(maxsize=4)
+def _search_spec_model(version: int) -> type[SearchSpec]:
+    from archon.layers.registry import NO_STAGE, final_stages, presets
+
+    stages = Literal[(NO_STAGE, *final_stages())]  # type: ignore[valid-type]
+    knobs: dict[str, Any] = {name: (f.annotation, f.info) for name, f in technique_space_fields().items()}
+    knobs["final_stage"] = (list[stages], Field(  # type: ignore[valid-type]
+        default=[NO_STAGE], min_length=1,
+        description=f"Stages before the end to choose from: {', '.join(final_stages())}, or {NO_STAGE}."))
+    space: type[SpaceSpec] = create_model("SpaceSpec", __base__=SpaceSpec, **knobs)
+    names = Literal[tuple(presets())]  # type: ignore[valid-type]
+    settings: type[SearchSettings] = create_model(
+        "SearchSettings", __base__=SearchSettings,
+        warm_start=(list[names | dict[str, Any]], Field(  # type: ignore[valid-type]
+            default_factory=list, description="Architectures to evaluate first, before the sampler chooses: "
+            f"preset names ({', '.join(presets())}) or parameter dicts ({{samples: 4, final_stage: vote, ...}}). "
+            "Presets take the largest version that fits the budget.")),
+    )
+    model: type[SearchSpec] = create_model(
+        "SearchSpec", __base__=SearchSpec,
+        space=(space, Field(default_factory=space)),
+        search=(settings, Field(default_factory=settings)),
+    )
+    return model
+
+
+def search_spec_model() -> type[SearchSpec]:
+    """The pydantic model of a search file, with the knobs, stages and presets the registered
+    techniques declare (rebuilt when a plugin registers more)."""
+    from archon.layers.registry import registry_version
+
+    return _search_spec_model(registry_version())
+
+
 def search_json_schema() -> dict[str, Any]:
-    schema = SearchSpec.model_json_schema()
+    schema = search_spec_model().model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "archon search"
     return schema

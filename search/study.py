@@ -18,7 +18,7 @@ from typing import Any
 import optuna
 
 from archon.errors import ConfigError
-from archon.search.spec import SearchSpec
+from archon.search.spec import SearchSpec, search_spec_model, technique_space_fields
 from archon.search.trial_attrs import SECTIONS_ATTR, SPEC_ATTR, STUDY_FINGERPRINT_ATTR
 
 
@@ -34,22 +34,23 @@ def section_fingerprints(spec: SearchSpec, benchmark_fingerprint: str) -> dict[s
     return {name: _hash(value) for name, value in sections.items()}
 
 
-#: Space knobs added after studies were first recorded. Their defaults change no architecture,
+#: Generator knobs added after studies were first recorded. Their defaults change no architecture,
 #: so at their default they are left out of the fingerprint: a study recorded before them resumes.
-ADDED_KNOBS: dict[str, tuple[str, ...]] = {"generators": ("shuffle_choices", "route", "route_min_items"),
-                                           "": ("adaptive", "cascade")}
+ADDED_GENERATOR_KNOBS = ("shuffle_choices", "route", "route_min_items")
 
 
 def space_identity(spec: SearchSpec) -> dict[str, Any]:
-    """The space as fingerprinted: every knob, except added ones still at their defaults."""
+    """The space as fingerprinted: every knob, except added ones still at their defaults (the
+    techniques say which of their knobs those are: ``SpaceField.fingerprinted_at_default``)."""
     space = spec.space
     data = space.model_dump()
     defaults = type(space)().model_dump()
-    for section, names in ADDED_KNOBS.items():
-        mine, theirs = (data, defaults) if not section else (data[section], defaults[section])
-        for name in names:
-            if mine.get(name) == theirs.get(name):
-                mine.pop(name, None)
+    added = [(data["generators"], defaults["generators"], name) for name in ADDED_GENERATOR_KNOBS]
+    added += [(data, defaults, name) for name, field in technique_space_fields().items()
+              if not field.fingerprinted_at_default]
+    for mine, theirs, name in added:
+        if mine.get(name) == theirs.get(name):
+            mine.pop(name, None)
     return data
 
 
@@ -116,7 +117,7 @@ def stored_spec(study: optuna.Study) -> SearchSpec:
     data = study.user_attrs.get(SPEC_ATTR)
     if not data:
         raise ConfigError("--study", "", f"study {study.study_name!r} was not made by archon search")
-    return SearchSpec.model_validate(data)
+    return search_spec_model().model_validate(data)
 
 
 def _study_id(storage: optuna.storages.BaseStorage, name: str) -> int | None:

@@ -18,6 +18,7 @@ FINGERPRINT_ATTR = "archon:fingerprint"  # System.fingerprint(): same value, sam
 ESTIMATE_ATTR = "archon:estimate"  # the static cost estimate and budget check
 INFEASIBLE_ATTR = "archon:infeasible"  # why the architecture is over budget (it never ran)
 DUPLICATE_ATTR = "archon:duplicate_of"  # the trial that already evaluated this system
+EVALUATING_ATTR = "archon:evaluating"  # set when the trial starts scoring (a twin then waits for it)
 SUMMARY_ATTR = "archon:summary"  # the dev evaluation's summary (score, items, calls, tokens...)
 SEEDED_ATTR = "archon:seeded"  # the warm-start entry that queued this trial
 OWNER_ATTR = "archon:owner"  # the process running the trial (host, pid, boot id)

@@ -2,8 +2,8 @@
 
 A short search on a slow machine cannot afford to spend half its trials on random
 start-up (syftr seeds its studies the same way with known-good flows). ``search.warm_start``
-names presets (the paper's general stack, best-of-N with a vote, executed unit tests,
-tests from the query's own examples, a ranker, MoA) or gives parameter dicts. Each becomes
+names presets (those the techniques declare: the paper's general stack, best-of-N with a vote,
+executed unit tests, tests from the query's own examples, a ranker, MoA) or gives parameter dicts. Each becomes
 a complete set of the space's parameters, queued with ``study.enqueue_trial`` once per
 study; a knob the entry does not name takes its cheapest value (off, the low end, the
 best-ranked model). Presets take the largest version of themselves the budget allows.
@@ -17,22 +17,13 @@ from typing import Any
 
 import optuna
 
+from archon.layers.base import MAX
+from archon.layers.registry import presets
 from archon.runtime.system import System
 from archon.search.budget import Budget
 from archon.search.space import build_system
 from archon.search.spec import SearchSpec
 from archon.search.trial_attrs import SEEDED_ATTR, WARM_START_ATTR
-
-MAX = "max"  # the largest value the space allows (lowered until the budget is met)
-#: What each preset sets; every other knob takes its cheapest value.
-PRESETS: dict[str, dict[str, Any]] = {
-    "example_tests": {"generators": 1, "samples": MAX, "greedy": True, "final_stage": "example_tests"},
-    "unit_tests": {"generators": 1, "samples": MAX, "greedy": True, "final_stage": "unit_test"},
-    "best_of_n_vote": {"generators": 1, "samples": MAX, "final_stage": "vote"},
-    "rank": {"generators": 1, "samples": MAX, "rank": True},
-    "moa": {"generators": MAX, "fusion_layers": MAX, "fusion_width": MAX},
-    "general": {"generators": MAX, "samples": MAX, "critique": True, "rank": True, "fusion_layers": 1},
-}
 
 Choose = Callable[[str, list[Any]], Any]
 
@@ -100,7 +91,7 @@ def enqueue_warm_start(study: optuna.Study, spec: SearchSpec, ranking: Sequence[
     queued: list[str] = []
     for i, entry in enumerate(entries):
         label = entry if isinstance(entry, str) else f"warm_start[{i}]"
-        wanted = PRESETS[entry] if isinstance(entry, str) else dict(entry)
+        wanted = presets()[entry] if isinstance(entry, str) else dict(entry)
         try:
             params, _system = entry_params(wanted, spec, ranking, budget)
         except NotInSpace as exc:

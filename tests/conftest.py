@@ -91,3 +91,14 @@ def fake_model() -> Iterator[Callable[[str, Callable[[Any], str]], str]]:
     yield register
     for name in names:
         unregister_fake_model(name)
+
+
+@pytest.fixture
+def isolated_registry(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Techniques, stages, roles, wrappers and presets a test registers are gone after it (the
+    schemas cached on the registry's version come back with it)."""
+    from archon.layers import registry
+
+    for name in ("_TECHNIQUES", "_ROLES", "_STAGES", "_WRAPPERS", "_PRESETS"):
+        monkeypatch.setattr(registry, name, dict(getattr(registry, name)))
+    monkeypatch.setattr(registry, "_version", registry._version)

@@ -23,10 +23,13 @@ nodes:
 """
 
 
-def test_custom_technique_example(capsys: pytest.CaptureFixture[str]) -> None:
+def test_custom_technique_example(capsys: pytest.CaptureFixture[str], isolated_registry: None) -> None:
     runpy.run_path(str(ROOT / "examples" / "custom_technique.py"), run_name="__main__")
     out = capsys.readouterr().out.strip()
     assert out.startswith("The answer is")
+    # Searchable from its own module: its stage and knob make architectures of their own.
+    assert "7 distinct architectures" in out
+    assert "'shortest_prefer': 'longest'} -> ['generate', 'shortest']" in out
 
 
 def test_python_api_example(tmp_path: Path, capsys: pytest.CaptureFixture[str],

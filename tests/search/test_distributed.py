@@ -1,5 +1,7 @@
 """Several worker processes share one study through PostgreSQL or Redis: no trial lost,
-none evaluated twice. Skipped, with the reason, when the server cannot be reached."""
+none evaluated twice. The servers are ARCHON_TEST_POSTGRES_URL and ARCHON_TEST_REDIS_URL
+(tests/servers.py); a test skips, saying what failed, only when its server or driver cannot
+be used (refused, authentication, missing database, driver not installed)."""
 
 from __future__ import annotations
 
@@ -9,18 +11,23 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import optuna
 import pytest
 from optuna.trial import TrialState
 
-from archon.errors import ConfigError
 from archon.search.storage import open_storage
 from archon.search.trial_attrs import is_evaluated
 from tests.search.search_helpers import SearchFactory, fork_cli
+from tests.servers import require_postgres, require_redis
 
-POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
-REDIS = "redis://127.0.0.1:6379/0"
+
+def with_prefix(url: str, prefix: str) -> str:
+    """A Redis storage URL whose journal keys start with ``prefix``."""
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query) if k != "prefix"] + [("prefix", prefix)]
+    return urlunsplit(parts._replace(query=urlencode(query)))
 
 
 @pytest.fixture(params=["postgres", "redis"])
@@ -29,14 +36,13 @@ def shared_storage(request: pytest.FixtureRequest) -> Iterator[tuple[str, str]]:
     token = uuid.uuid4().hex[:12]
     if request.param == "postgres":
         request.applymarker(pytest.mark.postgres)
-        url = POSTGRES
+        url = server = require_postgres()
     else:
         request.applymarker(pytest.mark.redis)
-        url = f"{REDIS}?prefix=archon-test-{token}"
-    try:
-        storage = open_storage(url)
-    except ConfigError as exc:
-        pytest.skip(f"{request.param} server unreachable: {exc}")
+        server = require_redis()
+        url = with_prefix(server, f"archon-test-{token}")
+    # The server answered: failing to open the storage now is a failure, not a skip.
+    storage = open_storage(url)
     study = f"archon-test-{token}"
     yield url, study
     if request.param == "postgres":
@@ -46,7 +52,7 @@ def shared_storage(request: pytest.FixtureRequest) -> Iterator[tuple[str, str]]:
     else:
         import redis
 
-        client = redis.Redis.from_url(REDIS)
+        client = redis.Redis.from_url(server)
         keys = list(client.scan_iter(f"archon-test-{token}*"))
         if keys:
             client.delete(*keys)
@@ -78,8 +84,8 @@ def test_two_workers_share_one_study(make_search: SearchFactory, tmp_path: Path,
     # Every finished trial was run by exactly one worker, and none is missing.
     runs: Counter[int] = Counter()
     for index in range(2):
-        log = tmp_path / f"machine{index}" / "trials.jsonl"
-        numbers = [json.loads(line)["trial"] for line in log.read_text().splitlines()]
+        trials_log = tmp_path / f"machine{index}" / "trials.jsonl"
+        numbers = [json.loads(line)["trial"] for line in trials_log.read_text().splitlines()]
         assert numbers, f"worker {index} ran no trial"
         runs.update(numbers)
     assert all(count == 1 for count in runs.values())
@@ -97,10 +103,8 @@ def test_a_worker_killed_mid_trial_again_and_again_loses_nothing(make_search: Se
     import signal
     import time
 
-    try:
-        storage = open_storage(POSTGRES)
-    except ConfigError as exc:
-        pytest.skip(f"postgres server unreachable: {exc}")
+    postgres = require_postgres()
+    storage = open_storage(postgres)
     study_name = f"archon-test-{uuid.uuid4().hex[:12]}"
     slow = {"model": "fake/slow", "extra": {"fake_latency": 0.08}}
     # Enough trials that the study is still running when the second kill is due.
@@ -108,7 +112,7 @@ def test_a_worker_killed_mid_trial_again_and_again_loses_nothing(make_search: Se
                        search={"n_trials": 20, "sampler": "random", "batch_size": 2, "stale_after_s": 300})
 
     def start(index: int, attempt: int) -> object:
-        argv = ["search", str(path), "--storage", POSTGRES, "--study", study_name, "--no-final",
+        argv = ["search", str(path), "--storage", postgres, "--study", study_name, "--no-final",
                 "--run-dir", str(tmp_path / f"machine{index}"), "--worker-index", str(index)]
         return fork_cli(argv, tmp_path / f"worker{index}-{attempt}.log")
 
@@ -128,6 +132,9 @@ def test_a_worker_killed_mid_trial_again_and_again_loses_nothing(make_search: Se
         snapshots: dict[int, tuple[object, object, object]] = {}
         for attempt in range(2):
             victim = start(1, attempt)
+            # The steady worker waits meanwhile, so on a slow or busy machine it cannot finish the
+            # study before the victim has a trial to be killed in.
+            os.kill(steady.pid, signal.SIGSTOP)  # type: ignore[attr-defined]
             deadline = time.monotonic() + 120
             while time.monotonic() < deadline:
                 time.sleep(0.05)
@@ -142,10 +149,12 @@ def test_a_worker_killed_mid_trial_again_and_again_loses_nothing(make_search: Se
                     killed.extend(t.number for t in mine)
                     snapshots.update({t.number: (t.state, t.values, t.params) for t in trials()
                                       if t.state.is_finished()})
+                    os.kill(steady.pid, signal.SIGCONT)  # type: ignore[attr-defined]
                     break
                 os.kill(victim.pid, signal.SIGCONT)  # type: ignore[attr-defined]
             else:
                 raise AssertionError("worker 1 never ran a trial to kill")
+        os.kill(steady.pid, signal.SIGCONT)  # type: ignore[attr-defined]
         survivor = start(1, 2)
         for process in (steady, survivor):
             process.join(180)  # type: ignore[attr-defined]

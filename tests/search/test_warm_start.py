@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from archon.layers.registry import presets
 from archon.search import load_search_spec, run_search
 from archon.search.budget import Budget
 from archon.search.trial_attrs import SEEDED_ATTR, WARM_START_ATTR
-from archon.search.warm_start import PRESETS, entry_params
+from archon.search.warm_start import entry_params
 from tests.search.search_helpers import BASE_SEARCH, SearchFactory, merge
 
 RANKING = ["a", "b", "c"]
@@ -20,7 +21,7 @@ def spec_of(**overrides: Any) -> Any:
 
 def test_a_preset_takes_the_largest_version_that_fits_the_budget() -> None:
     spec = spec_of(space={"generators": {"count": [1, 3], "samples": [1, 6]}}, budget={"max_calls": 5})
-    params, system = entry_params(PRESETS["best_of_n_vote"], spec, RANKING, Budget(spec.budget, 100, {}))
+    params, system = entry_params(presets()["best_of_n_vote"], spec, RANKING, Budget(spec.budget, 100, {}))
     assert params["generators"] == 1 and params["final_stage"] == "vote"
     assert params["samples"] == 5  # 6 samples would be 6 calls
     assert [n["type"] for n in system["nodes"]] == ["generate", "vote"]
