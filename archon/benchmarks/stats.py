@@ -11,6 +11,10 @@ Which interval, and why:
 - Two systems on the same items: a paired bootstrap of the mean per-item difference.
   Pairing removes the item-difficulty variance both systems share, so real
   differences show up with far fewer items than two independent intervals would need.
+- One system against the best of several (``joint_margin``): the bootstrap of the *minimum*
+  over them of the mean difference, each resample choosing its own best, so the interval
+  covers the choice of the best baseline too (picking it first, then comparing with it
+  alone, would overstate the margin).
 
 Bootstraps are seeded: the same scores always give the same interval.
 """
@@ -121,6 +125,45 @@ def paired_difference(a: Mapping[str, float], b: Mapping[str, float], *, seed: i
         a_better=sum(d < 0 for d in diffs),
         ties=sum(d == 0 for d in diffs),
     )
+
+
+@dataclass(frozen=True)
+class JointMargin:
+    """min over baselines of mean(system - baseline) on the items all were scored on, its 95% CI,
+    and the baseline that gives the minimum (the best of them on these items)."""
+
+    difference: float
+    low: float
+    high: float
+    n: int
+    best: str
+
+    @property
+    def beats_all(self) -> bool:
+        """True when the interval is above zero: the system beats every baseline, jointly."""
+        return self.low > 0
+
+
+def joint_margin(system: Mapping[str, float], baselines: Mapping[str, Mapping[str, float]], *,
+                 resamples: int = BOOTSTRAP_RESAMPLES, seed: int = 0) -> JointMargin:
+    """``system`` against the best of ``baselines`` (name -> item id -> score), jointly (see above)."""
+    if not baselines:
+        raise ValueError("joint_margin needs at least one baseline")
+    names = list(baselines)
+    common = sorted(set(system).intersection(*(set(b) for b in baselines.values())))
+    if not common:
+        return JointMargin(math.nan, math.nan, math.nan, 0, names[0])
+    diffs = np.array([[float(system[i]) - float(baselines[name][i]) for name in names] for i in common])
+    means = diffs.mean(axis=0)
+    best = int(np.argmin(means))
+    rng = np.random.default_rng(seed)
+    minima: list[np.ndarray] = []
+    chunk = max(1, 2_000_000 // diffs.size)
+    for start in range(0, resamples, chunk):
+        idx = rng.integers(0, len(common), size=(min(chunk, resamples - start), len(common)))
+        minima.append(diffs[idx].mean(axis=1).min(axis=1))
+    low, high = np.percentile(np.concatenate(minima), [2.5, 97.5])
+    return JointMargin(float(means[best]), float(low), float(high), len(common), names[best])
 
 
 def percentile(values: Sequence[float], q: float) -> float:

@@ -72,3 +72,20 @@ def test_percentile() -> None:
     assert percentile(values, 50) == pytest.approx(50.5)
     assert percentile(values, 95) == pytest.approx(95.05)
     assert math.isnan(percentile([], 50))
+
+
+def test_the_joint_margin_is_against_the_best_baseline_and_its_interval_covers_the_choice() -> None:
+    from archon.benchmarks.stats import joint_margin
+
+    items = [f"q{i}" for i in range(60)]
+    system = {i: 1.0 if n < 45 else 0.0 for n, i in enumerate(items)}  # 75%
+    weak = {i: 1.0 if n < 30 else 0.0 for n, i in enumerate(items)}  # 50%
+    strong = {i: 1.0 if n < 42 or n in (50, 51) else 0.0 for n, i in enumerate(items)}  # 73%
+    margin = joint_margin(system, {"weak": weak, "strong": strong})
+    assert margin.best == "strong" and margin.n == 60
+    assert margin.difference == pytest.approx(0.75 - 44 / 60)
+    # Jointly, the interval reaches below the one against "strong" alone: each resample takes its own best.
+    alone = paired_difference(strong, system)
+    assert margin.low <= alone.low + 1e-9 and margin.high <= alone.high + 1e-9
+    assert not margin.beats_all
+    assert joint_margin(system, {"weak": weak}).beats_all
