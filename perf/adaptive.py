@@ -35,7 +35,7 @@ os.environ.setdefault("ARCHON_OFFLINE", "1")
 from archon.benchmarks.scorers.base import FunctionScorer
 from archon.benchmarks.types import Item
 from archon.runtime.system import System
-from archon.search.evaluation import evaluate_dev
+from archon.search.trial.evaluation import evaluate_dev
 
 _spec = importlib.util.spec_from_file_location("search_efficiency", Path(__file__).with_name("search_efficiency.py"))
 assert _spec is not None and _spec.loader is not None

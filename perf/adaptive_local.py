@@ -111,8 +111,8 @@ def main() -> int:
     from archon.models.cache import ResponseCache
     from archon.models.client import ModelClient
     from archon.runtime.system import System
-    from archon.search.evaluation import evaluate_dev
-    from archon.search.recording import export_responses, import_responses
+    from archon.search.study.recording import export_responses, import_responses
+    from archon.search.trial.evaluation import evaluate_dev
 
     args.run_dir.mkdir(parents=True, exist_ok=True)
     args.recording.mkdir(parents=True, exist_ok=True)

@@ -91,7 +91,7 @@ def timed_eval(system_dict: dict[str, Any], prompts: list[str], answers_per_item
     import archon
     from archon.benchmarks.types import Item, Score
     from archon.models.client import ModelClient
-    from archon.search.evaluation import evaluate_dev
+    from archon.search.trial.evaluation import evaluate_dev
 
     class Unscored:
         name = "none"

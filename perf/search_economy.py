@@ -32,8 +32,8 @@ from archon.benchmarks.types import Item, Scorer
 from archon.models.client import ModelClient
 from archon.runtime.system import System
 from archon.search import is_evaluated, run_search, single_model_system
-from archon.search.evaluation import evaluate_dev
-from archon.search.trial_attrs import DUPLICATE_ATTR, INFEASIBLE_ATTR, SYSTEM_ATTR, summary_of
+from archon.search.trial.attributes import DUPLICATE_ATTR, INFEASIBLE_ATTR, SYSTEM_ATTR, summary_of
+from archon.search.trial.evaluation import evaluate_dev
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 

@@ -45,9 +45,9 @@ from archon.models.client import ModelClient
 from archon.models.types import Completion, ModelRequest
 from archon.runtime.system import System
 from archon.search import build_system, distinct_architectures, load_search_spec
-from archon.search.enumeration import system_key
-from archon.search.evaluation import evaluate_dev
-from archon.search.samplers import make_sampler
+from archon.search.define.enumeration import system_key
+from archon.search.study.samplers import make_sampler
+from archon.search.trial.evaluation import evaluate_dev
 from archon.testing.fake import FakeCall, default_responder
 
 # -- the zoo -------------------------------------------------------------------------------

@@ -6,7 +6,9 @@ final evaluation from the recording alone, in a fresh directory: no model is loa
 runs, the first call or execution the recording lacks stops it, and every trial score and the
 final table must come out exactly as recorded (``archon replay`` does the same).
 
-Prints the held-out comparison, then last the lower bound of the paired 95% CI, in points.
+Prints the held-out comparison, every baseline a user gets without searching that the recording
+holds, then ``found - best baseline`` (the joint verdict), then last the lower bound of the paired
+95% CI of found minus the best single model, in points.
 Goal: a difference of at least +5 points with that lower bound above 0.
 """
 
@@ -21,7 +23,7 @@ RECORDING = Path(__file__).resolve().parent.parent / "recordings" / "showcase-hu
 
 
 def main() -> int:
-    from archon.search.recording import replay_recording
+    from archon.search.study.recording import replay_recording
 
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="archon-showcase-") as tmp:
@@ -47,6 +49,15 @@ def main() -> int:
     print(f"wins/losses/ties: {c['best_better']}/{c['single_better']}/{c['ties']}")
     print(f"found - single: {c['difference'] * 100:+.1f} points, 95% CI [{c['low'] * 100:+.1f}, "
           f"{c['high'] * 100:+.1f}] over {c['n']} test items")
+    for row in final.get("baselines") or []:
+        d = row["vs_found"]
+        print(f"  baseline {row['name']}: {row['score'] * 100:.1f}%, {row['calls_per_query']:.0f} calls/query; "
+              f"found - it {d['difference'] * 100:+.1f} [{d['low'] * 100:+.1f}, {d['high'] * 100:+.1f}]")
+    for name, why in (final.get("baselines_skipped") or {}).items():
+        print(f"  baseline {name}: {why}")
+    if v := final.get("verdict"):
+        print(f"found - best baseline: {v['difference'] * 100:+.1f} points, 95% CI [{v['low'] * 100:+.1f}, "
+              f"{v['high'] * 100:+.1f}] (baseline: {v['baseline']})")
     print("lower bound of the 95% CI, points:")
     print(f"{c['low'] * 100:.1f}")
     return 0

@@ -4,30 +4,66 @@
     outcome = run_search("configs/search/quickstart.yaml")
     summary = summarize(outcome)          # leaderboard, best_system.yaml, plots, test split
 
-One concept per module. Defining a search: ``spec`` (the YAML schema), ``loading``,
-``space`` (the define-by-run builder), ``enumeration``, ``budget``, ``warm_start``. Running it:
-``runner`` (one search, start to finish), ``preflight``, ``power_ranking``, ``loop`` (the trial
-loop), ``objective`` (one trial), ``evaluation`` (dev scoring), ``samplers``, ``study``,
-``storage``, ``recovery`` (dead workers' trials), ``trial_attrs``, ``context``. Concluding it:
-``results`` (export, the held-out evaluation, plots), ``final_eval``, ``coverage``, ``pruning``,
-``leaderboard``, ``report`` (all rendering), ``plots``, ``rundir``, ``recording`` (replayable
-recordings).
+A folder per concept, as optuna keeps samplers/, pruners/, study/, trial/:
+
+- ``define/``  what a search is: the schema, loading, the space, budget, warm start;
+- ``trial/``   one architecture built and scored on dev;
+- ``study/``   running it: the runner, power ranking, the trial loop, samplers, storage,
+  the run directory, recordings;
+- ``report/``  what it says when done: leaderboard, held-out verdict, coverage, pruning, reports.
+
+The search names no technique: it composes what techniques declare (``archon.layers.searchable``).
+The names below are imported on first use, so ``import archon.search`` loads nothing heavy.
 """
 
-from archon.search.budget import Budget, BudgetCheck
-from archon.search.enumeration import distinct_architectures
-from archon.search.leaderboard import Leaderboard, best_trial, build_leaderboard, describe
-from archon.search.loading import load_search_spec
-from archon.search.loop import SearchAborted
-from archon.search.objective import ArchitectureObjective
-from archon.search.power_ranking import PowerRanking, single_model_system
-from archon.search.results import rebuild_system, summarize, write_system
-from archon.search.runner import SearchOutcome, run_search
-from archon.search.space import build_system
-from archon.search.spec import SearchSpec, search_json_schema
-from archon.search.storage import open_storage
-from archon.search.study import load_study
-from archon.search.trial_attrs import is_evaluated, is_infeasible
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the same names, typed, for checkers and editors
+    from archon.search.define.budget import Budget, BudgetCheck
+    from archon.search.define.enumeration import distinct_architectures
+    from archon.search.define.loading import load_search_spec
+    from archon.search.define.space import build_system
+    from archon.search.define.spec import SearchSpec, search_json_schema
+    from archon.search.report.leaderboard import Leaderboard, best_trial, build_leaderboard, describe
+    from archon.search.report.results import rebuild_system, summarize, write_system
+    from archon.search.study.loop import SearchAborted
+    from archon.search.study.power_ranking import PowerRanking, single_model_system
+    from archon.search.study.runner import SearchOutcome, run_search
+    from archon.search.study.storage import open_storage
+    from archon.search.study.studies import load_study
+    from archon.search.trial.attributes import is_evaluated, is_infeasible
+    from archon.search.trial.objective import ArchitectureObjective
+
+#: Public name -> the module that defines it.
+_EXPORTS = {
+    "ArchitectureObjective": "trial.objective",
+    "Budget": "define.budget",
+    "BudgetCheck": "define.budget",
+    "Leaderboard": "report.leaderboard",
+    "PowerRanking": "study.power_ranking",
+    "SearchAborted": "study.loop",
+    "SearchOutcome": "study.runner",
+    "SearchSpec": "define.spec",
+    "best_trial": "report.leaderboard",
+    "build_leaderboard": "report.leaderboard",
+    "build_system": "define.space",
+    "describe": "report.leaderboard",
+    "distinct_architectures": "define.enumeration",
+    "is_evaluated": "trial.attributes",
+    "is_infeasible": "trial.attributes",
+    "load_search_spec": "define.loading",
+    "load_study": "study.studies",
+    "open_storage": "study.storage",
+    "rebuild_system": "report.results",
+    "run_search": "study.runner",
+    "search_json_schema": "define.spec",
+    "single_model_system": "study.power_ranking",
+    "summarize": "report.results",
+    "write_system": "report.results",
+}
 
 __all__ = [
     "ArchitectureObjective",
@@ -55,3 +91,11 @@ __all__ = [
     "summarize",
     "write_system",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'archon.search' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"archon.search.{_EXPORTS[name]}"), name)
+    globals()[name] = value  # once
+    return value

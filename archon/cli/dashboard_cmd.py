@@ -39,10 +39,10 @@ def run(args: argparse.Namespace) -> int:
     except ImportError:
         raise ConfigError("archon dashboard", "", "optuna-dashboard is not installed: pip install "
                           "'archon[dashboard]'") from None
-    from archon.search.storage import open_storage
+    from archon.search.study.storage import open_storage
 
     if args.run_dir is not None:
-        from archon.search.rundir import RunDir
+        from archon.search.study.rundir import RunDir
 
         meta = RunDir(args.run_dir).metadata()
         url = args.storage or meta["storage"]

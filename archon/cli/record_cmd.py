@@ -24,7 +24,7 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from archon.cli.output import console
-    from archon.search.recording import export_recording, restore_recording
+    from archon.search.study.recording import export_recording, restore_recording
 
     out = console()
     if args.restore:

@@ -33,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
     import optuna
 
     from archon.cli.output import console
-    from archon.search.recording import replay_recording
+    from archon.search.study.recording import replay_recording
 
     optuna.logging.set_verbosity(logging.WARNING)  # the search's own lines, as in `archon search`
     err = console(stderr=True)

@@ -28,13 +28,13 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from archon.cli.output import console
-    from archon.search.report import render, render_ranking, render_summary
-    from archon.search.rundir import open_run
+    from archon.search.report.markdown import render, render_ranking, render_summary
+    from archon.search.study.rundir import open_run
 
     opened = open_run(args.run_dir, args.storage)
     out = console()
     if args.export_trial is not None:
-        from archon.search.results import rebuild_system, write_system
+        from archon.search.report.results import rebuild_system, write_system
 
         name = opened.spec.name
         system = rebuild_system(opened.study, args.export_trial, name=f"{name}-trial-{args.export_trial}")
@@ -43,12 +43,12 @@ def run(args: argparse.Namespace) -> int:
         out.print(f"wrote {path}")
         return 0
     if args.html is not None:
-        from archon.search.html_report import html_report
+        from archon.search.report.html import html_report
 
         args.html.write_text(html_report(opened, top=args.top), encoding="utf-8")
         out.print(f"wrote {args.html} ({args.html.stat().st_size / 1e6:.1f} MB, self-contained)")
         return 0
-    from archon.search.leaderboard import build_leaderboard
+    from archon.search.report.leaderboard import build_leaderboard
 
     board = build_leaderboard(opened.study, opened.spec.objectives, top=args.top)
     if opened.summary is None:  # the search has not finished: show what the study holds

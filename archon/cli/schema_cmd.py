@@ -17,7 +17,7 @@ def register(sub: Any) -> None:
 
 def schema_for(kind: str) -> dict[str, Any]:
     if kind == "search":
-        from archon.search.spec import search_json_schema
+        from archon.search.define.spec import search_json_schema
 
         schema: dict[str, Any] = search_json_schema()
         return schema

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from archon.search.runner import SearchOutcome
+    from archon.search.study.runner import SearchOutcome
 
 
 def register(sub: Any) -> None:
@@ -52,26 +52,26 @@ def run(args: argparse.Namespace) -> int:
     import optuna
 
     from archon.cli.output import console
-    from archon.search.report import render_summary
-    from archon.search.runner import run_search
+    from archon.search.report.markdown import render_summary
+    from archon.search.study.runner import run_search
 
     optuna.logging.set_verbosity(logging.WARNING)  # one line per trial of our own instead
 
     from archon.runtime.progress import StatusView
-    from archon.search.monitor import SearchMonitor, status_lines
+    from archon.search.study.monitor import SearchMonitor, status_lines
 
     err = console(stderr=True)
     worker = args.worker_index > 0
     monitor = SearchMonitor()
     import time
 
-    from archon.search.recording import code_commit
+    from archon.search.study.recording import code_commit
 
     # The code as it starts: a long sitting may outlive a checkout that moves on meanwhile.
     started, started_at, commit = time.perf_counter(), time.strftime("%Y-%m-%dT%H:%M:%S%z"), code_commit()
     # Live status while slow models work: redrawn in place on a terminal, a plain line every
     # 30 s in a pipe or CI log (so a long trial is never a silent minute).
-    from archon.search.leaderboard import build_leaderboard
+    from archon.search.report.leaderboard import build_leaderboard
 
     with StatusView(lambda: status_lines(monitor.status()), console=err) as view:
         outcome = run_search(
@@ -97,9 +97,9 @@ def _summarize(outcome: SearchOutcome, args: argparse.Namespace, started: float,
     provider calls), the summary's part included."""
     import time
 
-    from archon.search.results import summarize
-    from archon.search.rundir import RunDir
-    from archon.search.trial_attrs import is_evaluated
+    from archon.search.report.results import summarize
+    from archon.search.study.rundir import RunDir
+    from archon.search.trial.attributes import is_evaluated
 
     calls_before = outcome.context.client.counters["provider_calls"]
     finished = False

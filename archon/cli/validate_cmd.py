@@ -119,10 +119,10 @@ def _system(path: Path) -> str:
 
 
 def _search(path: Path) -> str:
-    from archon.search import preflight
-    from archon.search.budget import Budget, model_prices
-    from archon.search.enumeration import walk
-    from archon.search.loading import load_search_spec
+    from archon.search.define.budget import Budget, model_prices
+    from archon.search.define.enumeration import walk
+    from archon.search.define.loading import load_search_spec
+    from archon.search.study import preflight
 
     spec, source, base = load_search_spec(path)
     aliases = spec.aliases()

@@ -36,7 +36,9 @@ def load_systems(sources: list[Path], *, cache: bool = True) -> list[System]:
     files = []
     for source in sources:
         if source.is_dir():
-            best = source / "best_system.yaml"
+            from archon.search.study.rundir import RunDir
+
+            best = RunDir(source).best_system
             if not best.exists():
                 raise ConfigError(str(source), "", "a run directory without best_system.yaml: the search has not "
                                   "finished (or serve a system file)")

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from archon.search.trial_attrs import SKETCH_ATTR
+from archon.search.trial.attributes import SKETCH_ATTR
 
 
 def free_port() -> int:

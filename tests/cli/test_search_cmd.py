@@ -50,12 +50,12 @@ def test_search_help_lists_the_options(capsys: pytest.CaptureFixture[str]) -> No
 
 def test_a_sitting_cut_short_in_its_summary_is_still_counted(make_search: SearchFactory, tmp_path: Path,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    import archon.search.results
+    import archon.search.report.results
 
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt  # Ctrl-C during a long pruning audit or final evaluation
 
-    monkeypatch.setattr(archon.search.results, "summarize", interrupted)
+    monkeypatch.setattr(archon.search.report.results, "summarize", interrupted)
     run_dir = tmp_path / "run"
     assert main(["search", str(make_search(search={"n_trials": 2})), "--run-dir", str(run_dir), "--no-final"]) == 130
     (sitting,) = json.loads((run_dir / "run.json").read_text())["sittings"]

@@ -26,7 +26,7 @@ from archon.benchmarks.records import read_records
 from archon.config.reader import Document
 from archon.errors import ArchonError
 from archon.runtime.system import System
-from archon.search.loading import check_search, load_search_spec
+from archon.search.define.loading import check_search, load_search_spec
 
 ROOT = Path(__file__).resolve().parents[2]
 PER_CASE_S = 10.0  # generous: a case takes milliseconds; this catches a hang, not slowness

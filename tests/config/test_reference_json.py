@@ -129,7 +129,7 @@ def test_a_reward_model_ranker_is_refused_naming_it_and_the_alternative() -> Non
 
 def test_the_reference_itas_search_config_is_refused_with_what_to_write_instead(tmp_path: Path) -> None:
     from archon.errors import ConfigError
-    from archon.search.loading import load_search_spec
+    from archon.search.define.loading import load_search_spec
 
     path = tmp_path / "example_search_config.json"
     path.write_text(json.dumps({"model_top_k_choices": [1, 2], "sample_top_k_choices": [1],

@@ -240,7 +240,7 @@ def test_a_failed_shared_call_fails_its_waiters_too() -> None:
 
 
 def test_an_export_includes_what_a_live_cache_still_holds_in_memory(tmp_path: Path) -> None:
-    from archon.search.recording import export_responses
+    from archon.search.study.recording import export_responses
 
     path = tmp_path / "cache.sqlite"
     cache = ResponseCache(path, max_unsaved=100, max_unsaved_s=60)

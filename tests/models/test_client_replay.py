@@ -85,7 +85,7 @@ def test_a_call_lost_for_good_is_recorded_and_lost_again_in_replay_but_retried_l
 
 
 def test_a_recording_carries_failed_calls_beside_the_responses(tmp_path: Path) -> None:
-    from archon.search.recording import export_responses, import_responses
+    from archon.search.study.recording import export_responses, import_responses
 
     cache = ResponseCache(tmp_path / "c.sqlite")
     client = ModelClient(cache, retry=RetryPolicy(max_retries=0))

@@ -10,8 +10,8 @@ import pytest
 import yaml
 
 from archon.search import run_search, summarize
-from archon.search.recording import export_recording
-from archon.search.rundir import RunDir
+from archon.search.study.recording import export_recording
+from archon.search.study.rundir import RunDir
 from tests.search.search_helpers import BASE_SEARCH, ZOO_MODELS, SearchFactory, merge, write_benchmark
 
 

@@ -13,8 +13,8 @@ import yaml
 import archon
 from archon.runtime.estimate import estimate_cost
 from archon.search import build_system, load_search_spec, run_search
-from archon.search.enumeration import system_key
-from archon.search.space import skill_routes
+from archon.search.define.enumeration import system_key
+from archon.search.define.space import skill_routes
 from tests.search.search_helpers import BASE_SEARCH, merge
 
 RANKING = ["b", "a", "c"]

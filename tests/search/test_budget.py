@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 import archon
-from archon.search.budget import Budget, Price
-from archon.search.spec import BudgetSpec
+from archon.search.define.budget import Budget, Price
+from archon.search.define.spec import BudgetSpec
 
 # A cheap generator sampled 4 times, then one dear fuser: pricing every token at the
 # dearest model (the old upper bound) would more than double this.

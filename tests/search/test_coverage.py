@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from archon.search import run_search, summarize
-from archon.search.coverage import pass_at_k, sample_counts, with_samples
+from archon.search.report.coverage import pass_at_k, sample_counts, with_samples
 from tests.search.search_helpers import SearchFactory
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from archon.search.evaluation import critical_path_s
+from archon.search.trial.evaluation import critical_path_s
 
 
 def call(model: str, latency: float, sample: int = 0) -> dict[str, object]:

@@ -17,8 +17,8 @@ import optuna
 import pytest
 from optuna.trial import TrialState
 
-from archon.search.storage import open_storage
-from archon.search.trial_attrs import is_evaluated
+from archon.search.study.storage import open_storage
+from archon.search.trial.attributes import is_evaluated
 from tests.search.search_helpers import SearchFactory, fork_cli
 from tests.servers import require_postgres, require_redis
 

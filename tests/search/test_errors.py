@@ -9,7 +9,7 @@ import yaml
 
 from archon.errors import ArchonError, ConfigError, UnknownNameError
 from archon.search import run_search
-from archon.search.trial_attrs import is_evaluated
+from archon.search.trial.attributes import is_evaluated
 from tests.search.search_helpers import SearchFactory
 
 

@@ -15,7 +15,7 @@ from archon.benchmarks.types import Item
 from archon.errors import ReplayMiss
 from archon.models.cache import ResponseCache
 from archon.models.client import ModelClient
-from archon.search.evaluation import DevResult, evaluate_dev
+from archon.search.trial.evaluation import DevResult, evaluate_dev
 from archon.testing import FakeCall, register_fake_model, unregister_fake_model
 from archon.testing.fake import FakeLLM
 
@@ -121,8 +121,8 @@ def test_a_replay_miss_counts_only_for_an_item_whose_outcome_is_used(tmp_path: P
 
 
 def test_the_summary_says_how_calls_spread_over_queries() -> None:
-    from archon.search.evaluation import DevResult, ItemOutcome
-    from archon.search.leaderboard import Row
+    from archon.search.report.leaderboard import Row
+    from archon.search.trial.evaluation import DevResult, ItemOutcome
 
     calls = [2, 2, 2, 2, 2, 2, 2, 2, 8, 12]  # an adaptive vote: most stop early, a few do not
     result = DevResult([ItemOutcome(f"q{i}", 1.0, requests=n) for i, n in enumerate(calls)]
@@ -139,7 +139,7 @@ def test_the_summary_says_how_calls_spread_over_queries() -> None:
 
 
 def test_the_best_possible_score_assumes_every_item_left_is_right() -> None:
-    from archon.search.evaluation import ItemOutcome
+    from archon.search.trial.evaluation import ItemOutcome
 
     so_far = DevResult([ItemOutcome("q0", 1.0), ItemOutcome("q1", 0.0), ItemOutcome("q2", None, failure="scoring")])
     assert so_far.best_possible(10) == (1 + 7) / (2 + 7)  # the unscorable item stays out of the mean

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from archon.search import run_search
-from archon.search.html_report import html_report
-from archon.search.rundir import open_run
-from archon.search.trial_attrs import BEST_SYSTEM_ATTR, SKETCH_ATTR
+from archon.search.report.html import html_report
+from archon.search.study.rundir import open_run
+from archon.search.trial.attributes import BEST_SYSTEM_ATTR, SKETCH_ATTR
 from tests.search.search_helpers import SearchFactory
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -66,7 +66,7 @@ def test_a_report_of_a_search_still_running_says_so(make_search: SearchFactory, 
 
 def test_a_cascade_is_drawn_with_its_branches() -> None:
     from archon.runtime.system import System
-    from archon.search.html_report import branch_svgs
+    from archon.search.report.html import branch_svgs
 
     system = System.load(Path(__file__).parents[2] / "configs" / "adaptive.yaml", cache=False)
     drawn = branch_svgs(system.graph)

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from archon.search import run_search
-from archon.search.trial_attrs import SUMMARY_ATTR, is_evaluated
+from archon.search.trial.attributes import SUMMARY_ATTR, is_evaluated
 from archon.testing import FakeCall, register_fake_model, unregister_fake_model
 
 JUDGED = """\

@@ -8,9 +8,9 @@ import optuna
 from optuna.distributions import IntDistribution
 from optuna.trial import TrialState, create_trial
 
-from archon.search.leaderboard import best_trial, build_leaderboard, describe
-from archon.search.report import markdown_report
-from archon.search.trial_attrs import (
+from archon.search.report.leaderboard import best_trial, build_leaderboard, describe
+from archon.search.report.markdown import markdown_report
+from archon.search.trial.attributes import (
     DUPLICATE_ATTR,
     FINGERPRINT_ATTR,
     INFEASIBLE_ATTR,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from archon.search.monitor import SearchMonitor, status_lines
+from archon.search.study.monitor import SearchMonitor, status_lines
 from tests.search.search_helpers import SearchFactory
 
 
@@ -76,7 +76,7 @@ def test_after_the_trials_the_time_left_is_the_running_units_own_pace() -> None:
 def test_items_answered_from_the_cache_in_no_time_do_not_set_the_pace(monkeypatch: pytest.MonkeyPatch) -> None:
     """A final evaluation restored from a recording: 72 items come back from the cache at once,
     then each new one takes a minute. The time left follows the last ten, not the average."""
-    import archon.search.monitor as monitor_module
+    import archon.search.study.monitor as monitor_module
 
     clock = [1000.0]
     monkeypatch.setattr(monitor_module.time, "monotonic", lambda: clock[0])

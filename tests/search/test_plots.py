@@ -8,8 +8,8 @@ from typing import Any
 import optuna
 import pytest
 
-from archon.search import plots
-from archon.search.power_ranking import PowerRanking
+from archon.search.report import plots
+from archon.search.study.power_ranking import PowerRanking
 from tests.search.search_helpers import SearchFactory
 
 

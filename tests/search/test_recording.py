@@ -11,8 +11,8 @@ import pytest
 
 from archon.errors import ReplayMiss
 from archon.search import run_search, summarize
-from archon.search.recording import ReplayMismatch, export_recording, replay_recording, restore_recording
-from archon.search.rundir import RunDir
+from archon.search.study.recording import ReplayMismatch, export_recording, replay_recording, restore_recording
+from archon.search.study.rundir import RunDir
 from tests.search.search_helpers import ZOO_MODELS, SearchFactory
 
 
@@ -71,7 +71,7 @@ def test_a_sitting_stopped_inside_its_summary_replays_as_far_as_it_got(recording
 
 def test_an_audit_cut_short_still_writes_the_report_with_its_held_out_table(
         make_search: SearchFactory, tmp_path: Path, zoo: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    import archon.search.results as results
+    import archon.search.report.results as results
 
     def interrupted(*args: Any, **kwargs: Any) -> Any:
         raise KeyboardInterrupt  # Ctrl-C hours into the audit
@@ -125,7 +125,7 @@ def test_restore_keeps_the_recorded_sittings_for_the_next_recording(recording: P
 
 
 def test_the_committed_showcase_recording_replays_exactly(tmp_path: Path) -> None:
-    from archon.search.recording import replay_recording
+    from archon.search.study.recording import replay_recording
 
     recording = Path(__file__).parents[2] / "recordings" / "showcase-humaneval"
     if not (recording / "manifest.json").exists():
@@ -136,7 +136,7 @@ def test_the_committed_showcase_recording_replays_exactly(tmp_path: Path) -> Non
 
 
 def test_the_manifest_names_the_search_file_relative_to_its_checkout(tmp_path: Path) -> None:
-    from archon.search.recording import portable_path
+    from archon.search.study.recording import portable_path
 
     checkout = tmp_path / "worktree"
     (checkout / "configs" / "search").mkdir(parents=True)
@@ -152,7 +152,7 @@ def test_the_manifest_names_the_search_file_relative_to_its_checkout(tmp_path: P
 
 def test_a_trial_interrupted_live_and_run_again_replays(make_search: SearchFactory, tmp_path: Path,
                                                         monkeypatch: pytest.MonkeyPatch, zoo: list[str]) -> None:
-    import archon.search.objective as objective
+    import archon.search.trial.objective as objective
 
     path = make_search(models=ZOO_MODELS, space={"generators": {"count": [1, 2], "samples": [1, 3]}},
                        search={"n_trials": 5, "startup_trials": 2, "warm_start": []})

@@ -10,8 +10,8 @@ from pathlib import Path
 import optuna
 from optuna.trial import TrialState
 
-from archon.search.recovery import process_identity, recover_stale_trials
-from archon.search.trial_attrs import OWNER_ATTR, RETRY_OF_ATTR, is_evaluated
+from archon.search.trial.attributes import OWNER_ATTR, RETRY_OF_ATTR, is_evaluated
+from archon.search.trial.recovery import process_identity, recover_stale_trials
 from tests.search.search_helpers import SearchFactory, fork_cli
 
 

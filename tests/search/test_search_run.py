@@ -12,9 +12,16 @@ import pytest
 from optuna.trial import TrialState
 
 import archon
-from archon.search import ArchitectureObjective, is_evaluated, is_infeasible, pruning, run_search, summarize
-from archon.search.leaderboard import best_trial
-from archon.search.trial_attrs import DUPLICATE_ATTR, ESTIMATE_ATTR, FINGERPRINT_ATTR, INFEASIBLE_ATTR, SUMMARY_ATTR
+from archon.search import ArchitectureObjective, is_evaluated, is_infeasible, run_search, summarize
+from archon.search.report import pruning
+from archon.search.report.leaderboard import best_trial
+from archon.search.trial.attributes import (
+    DUPLICATE_ATTR,
+    ESTIMATE_ATTR,
+    FINGERPRINT_ATTR,
+    INFEASIBLE_ATTR,
+    SUMMARY_ATTR,
+)
 from tests.search.search_helpers import SearchFactory
 
 ZOO_MODELS = {"r": "fake/right", "w": "fake/wrong", "a": "fake/alpha"}
@@ -65,7 +72,7 @@ def test_search_end_to_end(make_search: SearchFactory, tmp_path: Path, zoo: list
 def test_the_report_says_when_the_best_architecture_is_the_single_model() -> None:
     from rich.console import Console
 
-    from archon.search.report import render_final
+    from archon.search.report.markdown import render_final
 
     row = {"score": 0.2, "low": 0.05, "high": 0.5, "calls_per_query": 1.0, "failures": 0}
     final = {"items": 10, "best": {"trial": 2, **row}, "single": {"model": "qwen", **row}, "same_system": True,

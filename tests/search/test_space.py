@@ -9,7 +9,7 @@ import pytest
 
 import archon
 from archon.search import build_system, distinct_architectures, load_search_spec
-from archon.search.enumeration import cheapest_restriction, system_key, walk
+from archon.search.define.enumeration import cheapest_restriction, system_key, walk
 from tests.search.search_helpers import BASE_SEARCH, merge
 
 RANKING = ["b", "a", "c"]

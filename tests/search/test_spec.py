@@ -10,7 +10,7 @@ import yaml
 
 from archon.errors import ConfigError, ConfigErrors
 from archon.search import load_search_spec, search_json_schema
-from archon.search.spec import search_spec_model
+from archon.search.define.spec import search_spec_model
 from tests.search.search_helpers import BASE_SEARCH, SearchFactory, merge
 
 

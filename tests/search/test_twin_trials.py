@@ -8,8 +8,8 @@ import time
 
 import optuna
 
-from archon.search.objective import _after_twins
-from archon.search.trial_attrs import EVALUATING_ATTR, FINGERPRINT_ATTR
+from archon.search.trial.attributes import EVALUATING_ATTR, FINGERPRINT_ATTR
+from archon.search.trial.objective import _after_twins
 
 
 def study_with_twins(evaluating: bool) -> tuple[optuna.Study, optuna.Trial, optuna.Trial]:

@@ -7,9 +7,9 @@ from typing import Any
 
 from archon.layers.registry import presets
 from archon.search import load_search_spec, run_search
-from archon.search.budget import Budget
-from archon.search.trial_attrs import SEEDED_ATTR, WARM_START_ATTR
-from archon.search.warm_start import entry_params
+from archon.search.define.budget import Budget
+from archon.search.define.warm_start import entry_params
+from archon.search.trial.attributes import SEEDED_ATTR, WARM_START_ATTR
 from tests.search.search_helpers import BASE_SEARCH, SearchFactory, merge
 
 RANKING = ["a", "b", "c"]

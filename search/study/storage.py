@@ -25,7 +25,9 @@ SQL_SCHEMES = ("sqlite", "postgresql", "postgres", "mysql")
 
 
 def default_storage_url(run_dir: Path) -> str:
-    return f"sqlite:///{(run_dir / 'study.db').resolve()}"
+    from archon.search.study.rundir import RunDir  # rundir imports this module
+
+    return f"sqlite:///{RunDir(run_dir).study_db.resolve()}"
 
 
 def redact(url: str) -> str:

@@ -26,7 +26,7 @@ from archon.benchmarks.report import EvalReport
 from archon.benchmarks.stats import paired_difference
 from archon.benchmarks.types import Item
 from archon.layers.registry import role
-from archon.search.context import SearchContext
+from archon.search.trial.context import SearchContext
 
 
 def sample_counts(n: int) -> list[int]:

@@ -1,8 +1,10 @@
-"""The held-out verdict: the best architecture against every model alone, on the test split.
+"""The held-out verdict: the best architecture against what a user gets without searching.
 
 "Best single model" is each model alone at temperature 0 (one greedy call), and the
 baseline is the one of them that scored best on dev (the power ranking): what a user would
-have deployed without a search. All of them run through the benchmark evaluator
+have deployed without a search. Beside it run the presets and the compute-matched baseline
+(``baselines.py``); the verdict is found minus the best of all of them, decided jointly
+(``joint_margin``: the interval covers which baseline was best). All of them run through the benchmark evaluator
 (resumable results files, 95% CIs); the paired comparison uses the items both were scored
 on, so the difference is the architecture's doing, not the items'. The search never saw
 these items. Where the best architecture samples several candidates, the coverage
@@ -13,19 +15,23 @@ from __future__ import annotations
 
 import asyncio
 import math
+from collections.abc import Callable
 from typing import Any
 
 from archon.benchmarks.evaluate import evaluate
 from archon.benchmarks.report import EvalReport
-from archon.search.context import SearchContext
-from archon.search.coverage import coverage_analysis
-from archon.search.leaderboard import describe
-from archon.search.power_ranking import PowerRanking, single_model_system
+from archon.benchmarks.stats import joint_margin
+from archon.errors import ReplayMiss
+from archon.search.report.baselines import compute_matched, model_baselines, preset_baselines
+from archon.search.report.coverage import coverage_analysis
+from archon.search.report.leaderboard import describe
+from archon.search.study.power_ranking import PowerRanking, single_model_system
+from archon.search.trial.context import SearchContext
 
 
 def final_evaluation(
     ctx: SearchContext, best: dict[str, Any], best_trial: int, ranking: PowerRanking, *,
-    coverage: bool = True, progress: bool = False,
+    coverage: bool = True, progress: bool = False, best_params: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     spec = ctx.spec
     items = ctx.benchmark.items("test", seed=spec.benchmark.split_seed, limit=spec.benchmark.test_limit)
@@ -69,7 +75,42 @@ def final_evaluation(
         analysis = coverage_analysis(ctx, best, items, best_report, baseline, run, progress=progress)
         if analysis is not None:
             result["coverage"] = analysis
+    result.update(_against_baselines(ctx, best_report, ranking, best_params or {}, singles, run))
     return result
+
+
+def _against_baselines(ctx: SearchContext, found: EvalReport, ranking: PowerRanking, found_params: dict[str, Any],
+                       singles: dict[str, EvalReport], run: Callable[[dict[str, Any]], EvalReport]
+                       ) -> dict[str, Any]:
+    """Every baseline's row, and the joint verdict: found minus the best of them."""
+    spec = ctx.spec
+    presets, skipped = preset_baselines(spec, ranking.order, ctx.budget)
+    n = max(1, found.items - found.unscorable)
+    matched = compute_matched(spec, ranking, found_params, found.usage.requests / n)
+    rows: list[dict[str, Any]] = []
+    reports: dict[str, EvalReport] = {}
+    for baseline, report in [*((b, singles[alias]) for b, alias in zip(model_baselines(spec, ranking), ranking.order,
+                                                                         strict=True)),
+                             *((b, None) for b in [*presets, matched])]:
+        row: dict[str, Any] = {"name": baseline.name, "kind": baseline.kind,
+                               "architecture": describe(baseline.system)}
+        try:
+            report = report or run(baseline.system)
+        except ReplayMiss:
+            # A recording made before this baseline existed: its row arrives with a live sitting.
+            skipped[baseline.name] = "not in this recording (a live sitting adds it)"
+            continue
+        same = report.fingerprint == found.fingerprint
+        c = report.compare(found)
+        row.update(_summary(report), same_as_found=same, vs_found={
+            "difference": _num(c.difference), "low": _num(c.low), "high": _num(c.high), "n": c.n})
+        rows.append(row)
+        reports[baseline.name] = report
+    margin = joint_margin(found.scores(), {name: r.scores() for name, r in reports.items()})
+    verdict = {"difference": _num(margin.difference), "low": _num(margin.low), "high": _num(margin.high),
+               "n": margin.n, "baseline": margin.best, "beats_all": margin.beats_all,
+               "baselines": len(reports)}
+    return {"baselines": rows, "baselines_skipped": skipped, "verdict": verdict}
 
 
 def _summary(report: EvalReport) -> dict[str, Any]:

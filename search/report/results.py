@@ -20,21 +20,18 @@ import optuna
 
 from archon.errors import ArchonError
 from archon.runtime.system import System
-from archon.search.enumeration import system_key
-from archon.search.final_eval import final_evaluation
-from archon.search.leaderboard import Leaderboard, best_trial, build_leaderboard, describe, pareto_trials
-from archon.search.plots import save_coverage_plot, save_plots
-from archon.search.power_ranking import stored_ranking
-from archon.search.pruning import audit_pruning, pruning_report
-from archon.search.report import markdown_report
-from archon.search.rundir import RunDir
-from archon.search.runner import SearchOutcome
-from archon.search.space import build_system
-from archon.search.study import stored_spec
-from archon.search.trial_attrs import BEST_SYSTEM_ATTR, SYSTEM_ATTR, is_infeasible, summary_of
-
-SUMMARY_FILE = "summary.json"
-REPORT_FILE = "report.md"
+from archon.search.define.enumeration import system_key
+from archon.search.define.space import build_system
+from archon.search.report.final_eval import final_evaluation
+from archon.search.report.leaderboard import Leaderboard, best_trial, build_leaderboard, describe, pareto_trials
+from archon.search.report.markdown import markdown_report
+from archon.search.report.plots import save_coverage_plot, save_plots
+from archon.search.report.pruning import audit_pruning, pruning_report
+from archon.search.study.power_ranking import stored_ranking
+from archon.search.study.rundir import RunDir
+from archon.search.study.runner import SearchOutcome
+from archon.search.study.studies import stored_spec
+from archon.search.trial.attributes import BEST_SYSTEM_ATTR, SYSTEM_ATTR, is_infeasible, summary_of
 
 
 def summarize(outcome: SearchOutcome, *, final: bool = True, audit: bool = True, plots: bool = True,
@@ -67,7 +64,8 @@ def summarize(outcome: SearchOutcome, *, final: bool = True, audit: bool = True,
     # The held-out verdict before the pruning audit: the audit only reports (it never changes the
     # best), so a sitting cut short in the audit has its result already.
     if best is not None and final:
-        summary["final"] = final_evaluation(ctx, system, best.number, outcome.ranking, progress=progress)
+        summary["final"] = final_evaluation(ctx, system, best.number, outcome.ranking, progress=progress,
+                                            best_params=best.params)
         rundir.final_report.write_text(json.dumps(summary["final"], indent=2) + "\n", encoding="utf-8")
     if spec.search.audit_pruning and not audit:
         summary["pruning"]["audit_skipped"] = True
@@ -92,8 +90,8 @@ def _write_summary(outcome: SearchOutcome, summary: dict[str, Any], board: Leade
             summary["plots"]["coverage"] = save_coverage_plot(coverage, rundir.plots / "coverage.png")
     if ctx.client.cache is not None:
         ctx.client.cache.flush()  # the final evaluation's calls are on disk before anyone records them
-    (rundir.path / SUMMARY_FILE).write_text(json.dumps(summary, indent=2, default=str) + "\n", encoding="utf-8")
-    (rundir.path / REPORT_FILE).write_text(markdown_report(summary, board, spec.description), encoding="utf-8")
+    rundir.summary.write_text(json.dumps(summary, indent=2, default=str) + "\n", encoding="utf-8")
+    rundir.report.write_text(markdown_report(summary, board, spec.description), encoding="utf-8")
     outcome.summary = summary
     return summary
 
@@ -117,7 +115,7 @@ def _name_best_on_study(study: optuna.Study, path: Path, number: int, sketch: st
 
 
 def read_summary(run_dir: Path) -> dict[str, Any] | None:
-    path = run_dir / SUMMARY_FILE
+    path = RunDir(run_dir).summary
     if not path.exists():
         return None
     data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))

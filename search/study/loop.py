@@ -20,13 +20,10 @@ import optuna
 from optuna.trial import FrozenTrial, TrialState
 
 from archon.errors import ArchonError
-from archon.search.context import SearchContext
-from archon.search.leaderboard import describe
-from archon.search.objective import ArchitectureObjective
-from archon.search.power_ranking import PowerRanking
-from archon.search.recovery import recover_stale_trials
-from archon.search.rundir import RunDir
-from archon.search.trial_attrs import (
+from archon.search.report.leaderboard import describe
+from archon.search.study.power_ranking import PowerRanking
+from archon.search.study.rundir import RunDir
+from archon.search.trial.attributes import (
     DUPLICATE_ATTR,
     FINGERPRINT_ATTR,
     INFEASIBLE_ATTR,
@@ -38,6 +35,9 @@ from archon.search.trial_attrs import (
     is_infeasible,
     summary_of,
 )
+from archon.search.trial.context import SearchContext
+from archon.search.trial.objective import ArchitectureObjective
+from archon.search.trial.recovery import recover_stale_trials
 
 #: Consecutive failed trials in one process before the search gives up (a broken provider).
 MAX_FAILED_IN_A_ROW = 3

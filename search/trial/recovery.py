@@ -25,7 +25,7 @@ import optuna
 from optuna.exceptions import UpdateFinishedTrialError
 from optuna.trial import FrozenTrial, TrialState
 
-from archon.search.trial_attrs import HEARTBEAT_ATTR, OWNER_ATTR, RETRY_OF_ATTR
+from archon.search.trial.attributes import HEARTBEAT_ATTR, OWNER_ATTR, RETRY_OF_ATTR
 
 
 def process_identity(pid: int | None = None) -> dict[str, Any]:

@@ -30,7 +30,7 @@ from archon.benchmarks.types import Item, Scorer
 from archon.errors import ArchonError, ReplayMiss
 from archon.runtime.executor import RunResult
 from archon.runtime.system import System
-from archon.search.budget import Price
+from archon.search.define.budget import Price
 
 
 @dataclass(frozen=True)

@@ -34,13 +34,11 @@ from archon.models.cache import ResponseCache, flush_open
 from archon.models.types import Completion
 from archon.sandbox.result import ExecutionResult
 from archon.sandbox.store import ExecutionStore
-from archon.search.rundir import RUN_FILE, RunDir
+from archon.search.study.rundir import RUN_FILE, RunDir
 
 MANIFEST = "manifest.json"
 RESPONSES = "responses.jsonl"
 EXECUTIONS = "executions.jsonl"
-COPIED = ("search.yaml", "trials.jsonl", "summary.json", "final.json", "report.md", "best_system.yaml")
-COPIED_DIRS = ("plots", "final", "pareto")
 #: What a system's row of the final table must reproduce (provider_calls describes the run: a replay pays none).
 SYSTEM_RESULTS = ("score", "low", "high", "n", "failures", "calls_per_query", "tokens_per_query", "truncated")
 RESPONSE_FIELDS = ("model", "text", "prompt_tokens", "completion_tokens", "cost_usd", "latency_s", "finish_reason")
@@ -59,35 +57,35 @@ class ReplayMismatch(ArchonError):
 
 def export_recording(run_dir: Path, out: Path) -> dict[str, Any]:
     """Write (or refresh) the recording of ``run_dir`` in ``out``; returns the manifest."""
-    rundir = RunDir(run_dir)
+    rundir, recorded = RunDir(run_dir), RunDir(out)  # a recording keeps a run directory's names
     meta = rundir.metadata()
     out.mkdir(parents=True, exist_ok=True)
     n_responses = export_responses(rundir.cache, out / RESPONSES)
     n_executions = _export_executions(rundir.executions, out / EXECUTIONS)
-    for name in COPIED:
-        if (rundir.path / name).exists():
-            shutil.copy2(rundir.path / name, out / name)
-    for name in COPIED_DIRS:
-        if name == "final" and not (rundir.path / "final.json").exists():
+    for path in rundir.recorded_files():
+        if path.exists():
+            shutil.copy2(path, out / path.name)
+    for folder in (rundir.plots, rundir.final_dir, rundir.pareto):
+        target = out / folder.name
+        if folder == rundir.final_dir and not rundir.final_report.exists():
             # A held-out evaluation cut short lives on in the responses (the next sitting resumes
             # from them), not as half a table of test scores.
-            shutil.rmtree(out / name, ignore_errors=True)
+            shutil.rmtree(target, ignore_errors=True)
             continue
-        if (rundir.path / name).is_dir():
-            shutil.rmtree(out / name, ignore_errors=True)
-            shutil.copytree(rundir.path / name, out / name)
+        if folder.is_dir():
+            shutil.rmtree(target, ignore_errors=True)
+            shutil.copytree(folder, target)
     _copy_custom_benchmark(meta.get("source"), out)
-    study_db = rundir.path / "study.db"
-    if study_db.exists():
-        _sqlite_copy(study_db, out / "study.db")
-    trials = _trial_lines(out / "trials.jsonl")
+    if rundir.study_db.exists():
+        _sqlite_copy(rundir.study_db, recorded.study_db)
+    trials = _trial_lines(recorded.trials_log)
     manifest = {
         "search": portable_path(meta.get("source")), "study": meta.get("study"),
         "commit": code_commit(), "responses": n_responses, "executions": n_executions,
         "trials": len(trials), "evaluated_trials": sum(1 for t in trials if _evaluated(t)),
         "sittings": meta.get("sittings", []),
         "live_wall_s": round(sum(s.get("wall_s", 0.0) for s in meta.get("sittings", [])), 1),
-        "final": (out / "final.json").exists(),
+        "final": recorded.final_report.exists(),
     }
     (out / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     return manifest
@@ -104,13 +102,15 @@ def restore_recording(recording: Path, run_dir: Path) -> None:
     assert cache is not None
     import_responses(recording / RESPONSES, cache)
     import_executions(recording / EXECUTIONS, ExecutionStore(RunDir(run_dir).executions))
-    for name in ("study.db", "trials.jsonl", "search.yaml"):
-        if (recording / name).exists() and not (run_dir / name).exists():
-            shutil.copy2(recording / name, run_dir / name)
+    recorded, restored = RunDir(recording), RunDir(run_dir)
+    for source, target in ((recorded.study_db, restored.study_db), (recorded.trials_log, restored.trials_log),
+                           (recorded.search_file, restored.search_file)):
+        if source.exists() and not target.exists():
+            shutil.copy2(source, target)
     manifest = json.loads((recording / MANIFEST).read_text(encoding="utf-8"))
     rundir = RunDir(run_dir)
     if not (run_dir / RUN_FILE).exists():  # what `archon search` would have written, so report etc. open it
-        from archon.search.storage import default_storage_url
+        from archon.search.study.storage import default_storage_url
 
         rundir.write_metadata(default_storage_url(run_dir), manifest.get("study") or "", None,
                               manifest.get("search") or "")
@@ -133,8 +133,8 @@ def replay_recording(recording: Path, run_dir: Path, *, say: Any = None, rescore
     from archon.config.spec import RuntimeConfig
     from archon.runtime.clients import make_client
     from archon.sandbox.store import CachedSandbox
-    from archon.search.results import summarize
-    from archon.search.runner import run_search
+    from archon.search.report.results import summarize
+    from archon.search.study.runner import run_search
 
     _require(recording)
     manifest = json.loads((recording / MANIFEST).read_text(encoding="utf-8"))
@@ -149,8 +149,8 @@ def replay_recording(recording: Path, run_dir: Path, *, say: Any = None, rescore
     store = ExecutionStore(run_dir / "recorded-executions.sqlite")
     import_executions(recording / EXECUTIONS, store)
     sandbox = CachedSandbox(store, strict=not rescore)
-    recorded = _trial_lines(recording / "trials.jsonl")
-    outcome = run_search(recording / "search.yaml", run_dir=run_dir, n_trials=manifest["evaluated_trials"],
+    recorded = _trial_lines(RunDir(recording).trials_log)
+    outcome = run_search(RunDir(recording).search_file, run_dir=run_dir, n_trials=manifest["evaluated_trials"],
                          client=client, sandbox=sandbox, say=say,
                          interrupted={line["retry_of"] for line in recorded if line.get("retry_of") is not None})
     # A recording replays as far as it got: a last sitting stopped inside its summary (a final
@@ -160,10 +160,10 @@ def replay_recording(recording: Path, run_dir: Path, *, say: Any = None, rescore
     summary = summarize(outcome, final=bool(manifest.get("final")), audit=audited)
     differences = compare_trials(recorded, outcome.study)
     if manifest.get("final"):
-        recorded_final = json.loads((recording / "final.json").read_text(encoding="utf-8"))
+        recorded_final = json.loads(RunDir(recording).final_report.read_text(encoding="utf-8"))
         differences += compare_final(recorded_final, summary.get("final") or {})
     if replayed_audit := (summary.get("pruning") or {}).get("audit"):
-        path = recording / "summary.json"
+        path = RunDir(recording).summary
         recorded_summary = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
         recorded_audit = (recorded_summary.get("pruning") or {}).get("audit")
         if recorded_audit != replayed_audit:
@@ -218,6 +218,14 @@ def compare_final(recorded: dict[str, Any], replayed: dict[str, Any]) -> list[st
             same(f"models.{alias}.{key}", ((recorded.get("models") or {}).get(alias) or {}).get(key),
                  ((replayed.get("models") or {}).get(alias) or {}).get(key))
     same("comparison", recorded.get("comparison"), replayed.get("comparison"))
+    # Baselines arrived after the first recordings: those a recording holds must reproduce.
+    replayed_rows = {row["name"]: row for row in replayed.get("baselines") or []}
+    for row in recorded.get("baselines") or []:
+        theirs = replayed_rows.get(row["name"], {})
+        for key in (*SYSTEM_RESULTS, "vs_found"):
+            same(f"baselines[{row['name']}].{key}", row.get(key), theirs.get(key))
+    if "verdict" in recorded:
+        same("verdict", recorded["verdict"], replayed.get("verdict"))
     rows = [(recorded.get("coverage") or {}).get("rows") or [], (replayed.get("coverage") or {}).get("rows") or []]
     same("coverage.rows", rows[0], rows[1])
     return differences

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from archon.search.leaderboard import Leaderboard
+from archon.search.report.leaderboard import Leaderboard
 
 
 def render(board: Leaderboard, console: Any, title: str = "Leaderboard") -> None:
@@ -84,6 +84,8 @@ def render_final(final: dict[str, Any], console: Any) -> None:
         return
     from rich.table import Table
 
+    if verdict := verdict_line(final):
+        console.print(f"[bold]{verdict}[/]")
     table = Table(title=f"Held-out test split ({final['items']} items, never seen by the search)",
                   title_justify="left")
     for column in ("system", "score", "95% CI", "calls/q", "tokens/q", "truncated", "failures"):
@@ -148,7 +150,10 @@ def markdown_report(summary: dict[str, Any], board: Leaderboard, description: st
         lines += [description, ""]
     final: dict[str, Any] = summary.get("final") or {}
     if final and "skipped" not in final:
+        if verdict := verdict_line(final):
+            lines += [f"**{verdict}**", ""]
         lines += _final_markdown(final)
+        lines += _baselines_markdown(final)
     if coverage := final.get("coverage"):
         lines += _coverage_markdown(coverage)
     ranking = summary["power_ranking"]
@@ -222,6 +227,42 @@ def _final_markdown(final: dict[str, Any]) -> list[str]:
                      f"{c['single_better']}, and agrees on {c['ties']}.")
     if c["difference"] is not None:
         lines += ["", sample_size_note(final)]
+    return [*lines, ""]
+
+
+def verdict_line(final: dict[str, Any]) -> str | None:
+    """Found minus the best baseline a user gets without searching, in one sentence (None before
+    the baselines existed: a recording's older final table)."""
+    v = final.get("verdict")
+    if not v or v.get("difference") is None:
+        return None
+    missing = len(final.get("baselines_skipped") or {})
+    margin = (f"found - best baseline: {v['difference'] * 100:+.1f} points, 95% CI [{v['low'] * 100:+.1f}, "
+              f"{v['high'] * 100:+.1f}] (baseline: {v['baseline']}; the best of {v['baselines']} chosen jointly, "
+              f"{v['n']} held-out items{f'; {missing} more not run, see below' if missing else ''})")
+    if v["beats_all"]:
+        return f"The search paid: the found system beats every baseline a user gets without searching; {margin}."
+    if v["difference"] > 0:
+        return f"The found system does not beat the best baseline beyond noise; {margin}."
+    return f"The found system does not beat what a user gets without searching; {margin}."
+
+
+def _baselines_markdown(final: dict[str, Any]) -> list[str]:
+    rows = final.get("baselines") or []
+    skipped = final.get("baselines_skipped") or {}
+    if not rows and not skipped:
+        return []
+    lines = ["### Baselines a user gets without searching (same held-out items)", "",
+             "| baseline | score | 95% CI | calls/query | found minus it, 95% CI | architecture |",
+             "|---|---|---|---|---|---|"]
+    for r in rows:
+        d = r["vs_found"]
+        versus = ("the found system itself" if r.get("same_as_found") else
+                  f"{d['difference'] * 100:+.1f} [{d['low'] * 100:+.1f}, {d['high'] * 100:+.1f}]"
+                  if d["difference"] is not None else "-")
+        lines.append(f"| {r['name']} | {_pct(r['score'])} | [{_pct(r['low'])}, {_pct(r['high'])}] | "
+                     f"{r['calls_per_query']:.1f} | {versus} | {r['architecture']} |")
+    lines += [f"- not run: {name}: {why}" for name, why in skipped.items()]
     return [*lines, ""]
 
 

@@ -23,20 +23,38 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from archon.errors import ConfigError
-from archon.search.storage import redact
+from archon.search.study.storage import redact
 
 if TYPE_CHECKING:
     import optuna
 
-    from archon.search.power_ranking import PowerRanking
-    from archon.search.spec import SearchSpec
+    from archon.search.define.spec import SearchSpec
+    from archon.search.study.power_ranking import PowerRanking
 
 RUN_FILE = "run.json"
 
 
 @dataclass(frozen=True)
 class RunDir:
+    """The one place that names a run directory's files (a recording keeps the same names)."""
+
     path: Path
+
+    @property
+    def search_file(self) -> Path:
+        return self.path / "search.yaml"
+
+    @property
+    def study_db(self) -> Path:
+        return self.path / "study.db"
+
+    @property
+    def summary(self) -> Path:
+        return self.path / "summary.json"
+
+    @property
+    def report(self) -> Path:
+        return self.path / "report.md"
 
     @property
     def cache(self) -> Path:
@@ -70,6 +88,10 @@ class RunDir:
     def plots(self) -> Path:
         return self.path / "plots"
 
+    def recorded_files(self) -> tuple[Path, ...]:
+        """The files a recording copies as they are (beside the stores and the study it exports)."""
+        return (self.search_file, self.trials_log, self.summary, self.final_report, self.report, self.best_system)
+
     def create(self) -> None:
         self.path.mkdir(parents=True, exist_ok=True)
 
@@ -80,7 +102,7 @@ class RunDir:
                 "sittings": earlier.get("sittings", [])}
         _atomic_write(self.path / RUN_FILE, json.dumps(meta, indent=2) + "\n")
         if spec_text is not None:
-            _atomic_write(self.path / "search.yaml", spec_text)
+            _atomic_write(self.search_file, spec_text)
 
     def metadata(self) -> dict[str, Any]:
         path = self.path / RUN_FILE
@@ -127,10 +149,10 @@ class OpenRun:
 def open_run(run_dir: Path, storage: str | None = None) -> OpenRun:
     """Open what ``archon search`` left in ``run_dir`` (``storage``: where run.json says, unless given:
     run.json never keeps a password)."""
-    from archon.search.power_ranking import stored_ranking
-    from archon.search.results import read_summary
-    from archon.search.storage import open_storage
-    from archon.search.study import load_study, stored_spec
+    from archon.search.report.results import read_summary
+    from archon.search.study.power_ranking import stored_ranking
+    from archon.search.study.storage import open_storage
+    from archon.search.study.studies import load_study, stored_spec
 
     rundir = RunDir(run_dir)
     meta = rundir.metadata()

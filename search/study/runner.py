@@ -27,26 +27,27 @@ from typing import Any
 import optuna
 
 from archon.benchmarks.benchmark import Benchmark
+from archon.benchmarks.types import Item
 from archon.errors import ConfigError
 from archon.models.client import ModelClient
 from archon.runtime.clients import make_client
 from archon.sandbox.store import CachedSandbox, ExecutionStore
 from archon.sandbox.unit_tests import CodeRunner
-from archon.search import preflight
-from archon.search.budget import Budget, model_prices
-from archon.search.context import SearchContext
-from archon.search.loading import load_search_spec
-from archon.search.loop import Say, optimize
-from archon.search.monitor import SearchMonitor
-from archon.search.power_ranking import PowerRanking, power_ranking
-from archon.search.recovery import recover_stale_trials
-from archon.search.rundir import RunDir
-from archon.search.samplers import make_pruner, make_sampler
-from archon.search.spec import SearchSpec
-from archon.search.storage import default_storage_url, open_storage
-from archon.search.study import open_study
-from archon.search.trial_attrs import GRID_ATTR
-from archon.search.warm_start import enqueue_warm_start
+from archon.search.define.budget import Budget, model_prices
+from archon.search.define.loading import load_search_spec
+from archon.search.define.spec import SearchSpec
+from archon.search.define.warm_start import enqueue_warm_start
+from archon.search.study import preflight
+from archon.search.study.loop import Say, optimize
+from archon.search.study.monitor import SearchMonitor
+from archon.search.study.power_ranking import PowerRanking, power_ranking
+from archon.search.study.rundir import RunDir
+from archon.search.study.samplers import make_pruner, make_sampler
+from archon.search.study.storage import default_storage_url, open_storage
+from archon.search.study.studies import open_study
+from archon.search.trial.attributes import GRID_ATTR
+from archon.search.trial.context import SearchContext
+from archon.search.trial.recovery import recover_stale_trials
 
 
 @dataclass
@@ -87,43 +88,17 @@ def run_search(
     ``interrupted``: for a replay, the trials its recorded run lost midway and queued again.
     """
     say = say or (lambda _message: None)
-    spec, source_name, base = load_search_spec(source)
-    spec = _with_overrides(spec, storage=storage, study=study_name, n_trials=n_trials, timeout_s=timeout_s,
-                           workers=workers)
-    settings = spec.search
-    if settings.workers > 1 and worker_index == 0 and not _is_file(source):
-        raise ConfigError(source_name, "search.workers", "workers > 1 needs the search definition in a file "
-                          "(each worker process reads it)")
-    preflight.import_plugins(spec, source_name)
-    bench = benchmark or preflight.resolve_benchmark(spec, base)
-    items = preflight.dev_items(spec, bench, source_name)
-    rundir = RunDir(Path(run_dir) if run_dir is not None else Path("runs") / spec.name)
-    prices = model_prices(spec.aliases().values())
-    budget = Budget(spec.budget, spec.budget.query_tokens or preflight.mean_query_tokens(items), prices)
-    preflight.check_budget_fits(spec, budget, source_name)
-    sampler = make_sampler(spec, settings.seed + worker_index, source_name)
-    pruner = make_pruner(spec, len(items))
-    if client is None or not client.replay:  # a replay needs only its recording, no weights
-        preflight.check_models(spec)
-    storage_url = settings.storage or default_storage_url(rundir.path)
-    storage_obj = open_storage(storage_url)  # a remote server is only contacted; SQLite creates the file
-    name = settings.study or spec.name
-    study, _created = open_study(spec, storage_obj, name, bench.fingerprint(), sampler, pruner)
+    plan = _plan(source, storage=storage, study_name=study_name, n_trials=n_trials, timeout_s=timeout_s,
+                 run_dir=run_dir, workers=workers, worker_index=worker_index, benchmark=benchmark,
+                 replay=client is not None and client.replay)
+    spec, settings, rundir, budget = plan.spec, plan.spec.search, plan.rundir, plan.budget
+    study, name, storage_url = plan.study, plan.study_name, plan.storage_url
 
     # Nothing has been spent until here.
     rundir.create()
-    rundir.write_metadata(storage_url, name, _spec_text(source), source_name)
-    if client is None:
-        client = make_client(spec.runtime, spec.aliases().values(), rundir.cache)
-    if sandbox is None:
-        sandbox = CachedSandbox(ExecutionStore(rundir.executions))
-    if monitor is None:
-        monitor = SearchMonitor()
-    monitor.client, monitor.dev_items = client, len(items)
-    monitor.n_trials, monitor.timeout_s, monitor.max_usd_per_query = settings.n_trials, settings.timeout_s, \
-        spec.budget.max_usd
-    ctx = SearchContext(spec, source_name, bench, items, client, budget, prices, rundir.path, monitor=monitor,
-                        sandbox=sandbox, interrupted=frozenset(interrupted))
+    rundir.write_metadata(storage_url, name, _spec_text(source), plan.source_name)
+    ctx = _context(plan, client, sandbox, monitor, interrupted)
+    client = ctx.client
     start_calls = client.counters["provider_calls"]
     ranking = power_ranking(study, ctx, on_model=lambda alias, s: say(
         f"power ranking: {alias:<12} score {s['score']:.3f} on {s['items']} dev items"))
@@ -135,7 +110,7 @@ def run_search(
     recovered = recover_stale_trials(study, settings.stale_after_s)
     if recovered:
         say(f"re-queued trial(s) {', '.join(map(str, recovered))} left running by a process that died")
-    monitor.resume(study.get_trials(deepcopy=False))
+    ctx.monitor.resume(study.get_trials(deepcopy=False))
     helpers = start_workers(spec, source, rundir, storage_url, name) if worker_index == 0 else []
     try:
         optimize(study, ctx, ranking, rundir, say)
@@ -171,7 +146,7 @@ def start_workers(spec: SearchSpec, source: Any, rundir: RunDir, storage_url: st
 def _enqueue_grid(study: optuna.Study, spec: SearchSpec, ranking: PowerRanking, say: Say) -> None:
     """Grid search over distinct architectures (not over raw parameter combinations,
     many of which build the same system). Queued once per study."""
-    from archon.search.enumeration import distinct_architectures
+    from archon.search.define.enumeration import distinct_architectures
 
     if study.user_attrs.get(GRID_ATTR):
         return
@@ -180,6 +155,69 @@ def _enqueue_grid(study: optuna.Study, spec: SearchSpec, ranking: PowerRanking, 
         study.enqueue_trial(params, skip_if_exists=True)
     study.set_user_attr(GRID_ATTR, len(distinct))
     say(f"grid: {len(distinct)} distinct architectures queued")
+
+
+@dataclass
+class _Plan:
+    """A search ready to run: its definition checked, its dev items, budget and study opened."""
+
+    spec: SearchSpec
+    source_name: str
+    benchmark: Benchmark
+    items: list[Item]
+    rundir: RunDir
+    prices: dict[str, Any]
+    budget: Budget
+    study: optuna.Study
+    study_name: str
+    storage_url: str
+
+
+def _context(plan: _Plan, client: ModelClient | None, sandbox: CodeRunner | None, monitor: SearchMonitor | None,
+             interrupted: Iterable[int]) -> SearchContext:
+    """What every trial runs with: the run directory's client and sandbox store unless given."""
+    spec, rundir = plan.spec, plan.rundir
+    if client is None:
+        client = make_client(spec.runtime, spec.aliases().values(), rundir.cache)
+    if sandbox is None:
+        sandbox = CachedSandbox(ExecutionStore(rundir.executions))
+    if monitor is None:
+        monitor = SearchMonitor()
+    monitor.client, monitor.dev_items = client, len(plan.items)
+    monitor.n_trials, monitor.timeout_s = spec.search.n_trials, spec.search.timeout_s
+    monitor.max_usd_per_query = spec.budget.max_usd
+    return SearchContext(spec, plan.source_name, plan.benchmark, plan.items, client, plan.budget, plan.prices,
+                         rundir.path, monitor=monitor, sandbox=sandbox, interrupted=frozenset(interrupted))
+
+
+def _plan(source: str | Path | dict[str, Any] | SearchSpec, *, storage: str | None, study_name: str | None,
+          n_trials: int | None, timeout_s: float | None, run_dir: str | Path | None, workers: int | None,
+          worker_index: int, benchmark: Benchmark | None, replay: bool) -> _Plan:
+    """Everything checked before a search spends anything: the definition, plugins, the dev items,
+    the budget (the cheapest architecture must fit), the models (unless replayed), the study."""
+    spec, source_name, base = load_search_spec(source)
+    spec = _with_overrides(spec, storage=storage, study=study_name, n_trials=n_trials, timeout_s=timeout_s,
+                           workers=workers)
+    settings = spec.search
+    if settings.workers > 1 and worker_index == 0 and not _is_file(source):
+        raise ConfigError(source_name, "search.workers", "workers > 1 needs the search definition in a file "
+                          "(each worker process reads it)")
+    preflight.import_plugins(spec, source_name)
+    bench = benchmark or preflight.resolve_benchmark(spec, base)
+    items = preflight.dev_items(spec, bench, source_name)
+    rundir = RunDir(Path(run_dir) if run_dir is not None else Path("runs") / spec.name)
+    prices = model_prices(spec.aliases().values())
+    budget = Budget(spec.budget, spec.budget.query_tokens or preflight.mean_query_tokens(items), prices)
+    preflight.check_budget_fits(spec, budget, source_name)
+    sampler = make_sampler(spec, settings.seed + worker_index, source_name)
+    pruner = make_pruner(spec, len(items))
+    if not replay:  # a replay needs only its recording, no weights
+        preflight.check_models(spec)
+    storage_url = settings.storage or default_storage_url(rundir.path)
+    storage_obj = open_storage(storage_url)  # a remote server is only contacted; SQLite creates the file
+    name = settings.study or spec.name
+    study, _created = open_study(spec, storage_obj, name, bench.fingerprint(), sampler, pruner)
+    return _Plan(spec, source_name, bench, items, rundir, prices, budget, study, name, storage_url)
 
 
 def _with_overrides(spec: SearchSpec, **overrides: Any) -> SearchSpec:

@@ -19,12 +19,12 @@ from typing import TYPE_CHECKING, Any
 
 from optuna.trial import FrozenTrial, TrialState
 
-from archon.search.trial_attrs import is_duplicate, is_infeasible
+from archon.search.trial.attributes import is_duplicate, is_infeasible
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from archon.search.evaluation import ItemOutcome
+    from archon.search.trial.evaluation import ItemOutcome
 
 
 PACE_WINDOW = 10  # items: the time left is read from the pace of this sitting's last ten

@@ -21,7 +21,7 @@ from optuna.distributions import BaseDistribution
 from optuna.trial import FrozenTrial, TrialState
 
 from archon.errors import ConfigError
-from archon.search.spec import SearchSpec
+from archon.search.define.spec import SearchSpec
 
 
 class TrialSeededSampler(optuna.samplers.BaseSampler):

@@ -19,7 +19,7 @@ from archon.config.graph import SystemGraph
 from archon.config.spec import ModelConfig
 from archon.models.provider_table import is_free
 from archon.runtime.estimate import CostEstimate, estimate_cost
-from archon.search.spec import BudgetSpec
+from archon.search.define.spec import BudgetSpec
 
 
 @dataclass(frozen=True)

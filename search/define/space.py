@@ -37,7 +37,7 @@ from typing import Any
 
 from archon.layers.base import CandidateFlow, SearchTrial, StageContext, WrapContext, choose, choose_int, in_order
 from archon.layers.registry import NO_STAGE, add_stage, final_stages, role, wrappers
-from archon.search.spec import SearchSpec
+from archon.search.define.spec import SearchSpec
 
 #: What the space asks of a trial (optuna's Trial and FixedTrial both qualify).
 SuggestingTrial = SearchTrial
@@ -92,7 +92,7 @@ def _build(trial: SearchTrial, spec: SearchSpec, ranking: Sequence[str], name: s
     if stage is not None and (whole := stage.whole(stage_name, stage_ctx, generators, samples, temperature)):
         return _system(spec, CandidateFlow(nodes=whole), list(generators), name), stage_name
 
-    generator, router = role("generator"), role("router")
+    router = role("router")
     prefill = space.generators.prefill
     b = CandidateFlow()
     if layers == 0 and not rank and stage_name == NO_STAGE:
@@ -113,15 +113,33 @@ def _build(trial: SearchTrial, spec: SearchSpec, ranking: Sequence[str], name: s
         b.nodes.extend([*firsts, router.node("route", generators, routes, samples=samples, temperature=temperature)])
         b.prev, b.count = [n["id"] for n in b.nodes], samples + bool(greedy)
     else:
-        gen_ids = node_ids([f"generate_{a}" for a in generators])
-        firsts = [greedy_node(a, prefill, logprobs=logprobs) for a in generators] if greedy else []
-        b.nodes.extend(firsts)
-        sampler = role("shuffled_generator") if shuffle else generator
-        for node_id, alias in zip(gen_ids, generators, strict=True):
-            b.nodes.append(sampler.node(node_id, [alias], samples=samples, temperature=temperature, prefill=prefill,
-                                        logprobs=logprobs))
-        b.prev, b.count = [n["id"] for n in firsts] + list(gen_ids), len(generators) * (samples + bool(greedy))
+        _add_generators(b, generators, samples, temperature, prefill, greedy=greedy, shuffle=shuffle,
+                        logprobs=logprobs)
+    _add_aggregation(b, stage_name, stage_ctx, layers, width, fuser, critique, rank, top_k, judge)
+    used = list(dict.fromkeys(
+        [*generators, *([fuser] if fuser and layers else []), *([judge] if judge and _uses(b, judge) else [])]
+    ))
+    return _system(spec, b, used, name), b.stage
 
+
+def _add_generators(b: CandidateFlow, generators: list[str], samples: int, temperature: float, prefill: str | None,
+                    *, greedy: bool, shuffle: bool, logprobs: bool) -> None:
+    """Each generator's greedy answer first (if asked), then one sampling node per model: a model's
+    sample indices stay 0..n-1 whatever else is chosen, so architectures share calls in the cache."""
+    gen_ids = node_ids([f"generate_{a}" for a in generators])
+    firsts = [greedy_node(a, prefill, logprobs=logprobs) for a in generators] if greedy else []
+    b.nodes.extend(firsts)
+    sampler = role("shuffled_generator") if shuffle else role("generator")
+    for node_id, alias in zip(gen_ids, generators, strict=True):
+        b.nodes.append(sampler.node(node_id, [alias], samples=samples, temperature=temperature, prefill=prefill,
+                                    logprobs=logprobs))
+    b.prev, b.count = [n["id"] for n in firsts] + list(gen_ids), len(generators) * (samples + bool(greedy))
+
+
+def _add_aggregation(b: CandidateFlow, stage_name: str, stage_ctx: StageContext, layers: int, width: int,
+                     fuser: str | None, critique: bool, rank: bool, top_k: int, judge: str | None) -> None:
+    """The fusion layers ([critique] -> [rank] -> fuse), the final stage before the last of them;
+    with none, the final stage, then a ranker keeping one."""
     fuse = role("fuser")
     for layer in range(1, layers + 1):
         last = layer == layers
@@ -134,11 +152,6 @@ def _build(trial: SearchTrial, spec: SearchSpec, ranking: Sequence[str], name: s
         add_stage(stage_name, b, stage_ctx)
         if rank and b.count > 1:
             _critique_and_rank(b, 0, critique, rank, 1, judge)
-
-    used = list(dict.fromkeys(
-        [*generators, *([fuser] if fuser and layers else []), *([judge] if judge and _uses(b, judge) else [])]
-    ))
-    return _system(spec, b, used, name), b.stage
 
 
 def greedy_node(alias: str, prefill: str | None, *, logprobs: bool = False) -> dict[str, Any]:

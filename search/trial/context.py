@@ -12,9 +12,9 @@ from archon.benchmarks.types import Item, Scorer
 from archon.models.client import ModelClient
 from archon.runtime.system import System
 from archon.sandbox.unit_tests import CodeRunner
-from archon.search.budget import Budget, Price
-from archon.search.monitor import SearchMonitor
-from archon.search.spec import SearchSpec
+from archon.search.define.budget import Budget, Price
+from archon.search.define.spec import SearchSpec
+from archon.search.study.monitor import SearchMonitor
 
 
 @dataclass

@@ -14,7 +14,7 @@ from typing import Any
 import optuna
 from optuna.trial import FrozenTrial, TrialState
 
-from archon.search.trial_attrs import (
+from archon.search.trial.attributes import (
     DUPLICATE_ATTR,
     FINGERPRINT_ATTR,
     SEEDED_ATTR,

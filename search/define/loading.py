@@ -22,7 +22,7 @@ from archon.config.reader import Document, read_document, text_document
 from archon.errors import ConfigError, ConfigErrors
 from archon.layers.registry import final_stages
 from archon.models.provider_table import free_providers, is_free
-from archon.search.spec import SearchSpec, search_spec_model
+from archon.search.define.spec import SearchSpec, search_spec_model
 
 Problem = tuple[list[str | int], str]
 

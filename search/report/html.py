@@ -17,9 +17,9 @@ from typing import Any
 
 import optuna
 
-from archon.search.leaderboard import Leaderboard, build_leaderboard
-from archon.search.report import audit_verdict, sample_size_note
-from archon.search.rundir import OpenRun
+from archon.search.report.leaderboard import Leaderboard, build_leaderboard
+from archon.search.report.markdown import audit_verdict, sample_size_note, verdict_line
+from archon.search.study.rundir import OpenRun
 
 TOP_ARCHITECTURES = 3
 STYLE = """
@@ -52,7 +52,11 @@ def html_report(opened: OpenRun, top: int = 10) -> str:
     ]
     final = summary.get("final") or {}
     if final and "skipped" not in final:
+        if verdict := verdict_line(final):  # first: would a user have got this without the search?
+            sections.append(f"<p class='verdict' id='verdict'><b>{_e(verdict)}</b></p>")
         sections.append(_final(final))
+        if final.get("baselines"):
+            sections.append(_baselines(final))
         if final.get("coverage"):
             sections.append(_coverage(final["coverage"]))
     elif not summary:
@@ -92,6 +96,22 @@ def _final(final: dict[str, Any]) -> str:
     note = f"<p class='note'>{_e(sample_size_note(final))}</p>" if c.get("difference") is not None else ""
     return (f"<h2 id='held-out'>Held-out test split ({final['items']} items, never seen by the search)</h2>"
             f"{table}<p class='verdict'>{verdict}</p>{note}")
+
+
+def _baselines(final: dict[str, Any]) -> str:
+    rows = []
+    for r in final["baselines"]:
+        d = r["vs_found"]
+        versus = ("the found system itself" if r.get("same_as_found") else
+                  f"{d['difference'] * 100:+.1f} [{d['low'] * 100:+.1f}, {d['high'] * 100:+.1f}]"
+                  if d["difference"] is not None else "-")
+        rows.append([r["name"], _pct(r["score"]), f"[{_pct(r['low'])}, {_pct(r['high'])}]",
+                     f"{r['calls_per_query']:.1f}", versus, r["architecture"]])
+    skipped = "".join(f"<li>{_e(name)}: {_e(why)}</li>" for name, why in (final.get("baselines_skipped") or {}).items())
+    return ("<h3 id='baselines'>Baselines a user gets without searching (same held-out items)</h3>"
+            + _table(["baseline", "score", "95% CI", "calls/query", "found minus it, 95% CI", "architecture"], rows,
+                     text_columns=(0, 5))
+            + (f"<ul class='note'>{skipped}</ul>" if skipped else ""))
 
 
 def _coverage(coverage: dict[str, Any]) -> str:
@@ -183,7 +203,7 @@ def _plots(study: optuna.Study, objectives: Sequence[str], ranking: dict[str, An
 
 def _architectures(opened: OpenRun, board: Leaderboard) -> str:
     from archon.runtime.system import System
-    from archon.search.results import rebuild_system
+    from archon.search.report.results import rebuild_system
 
     parts = ["<h2 id='architectures'>Top architectures</h2>"]
     for row in board.rows[:TOP_ARCHITECTURES]:

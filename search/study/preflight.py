@@ -17,9 +17,9 @@ from archon.benchmarks.types import Item
 from archon.errors import ConfigError
 from archon.layers.registry import role
 from archon.runtime.system import System
-from archon.search.budget import Budget, BudgetCheck
-from archon.search.enumeration import cheapest_restriction, walk
-from archon.search.spec import SearchSpec
+from archon.search.define.budget import Budget, BudgetCheck
+from archon.search.define.enumeration import cheapest_restriction, walk
+from archon.search.define.spec import SearchSpec
 
 #: Enough cheap corners to find the cheapest system in any space we build.
 MAX_CHEAP_CANDIDATES = 2000
@@ -95,6 +95,6 @@ def check_budget_fits(spec: SearchSpec, budget: Budget, source: str) -> BudgetCh
 
 
 def _sketch(data: dict[str, Any]) -> str:
-    from archon.search.leaderboard import describe
+    from archon.search.report.leaderboard import describe
 
     return describe(data)

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from archon.search.power_ranking import PowerRanking
+    from archon.search.study.power_ranking import PowerRanking
 
 #: tab10 colours of the reference lines: not optuna's blue (trials) nor red (best so far).
 _REFERENCE_COLORS = (2, 4, 1, 5, 6, 8, 9, 7)

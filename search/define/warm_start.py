@@ -20,10 +20,10 @@ import optuna
 from archon.layers.base import MAX
 from archon.layers.registry import presets
 from archon.runtime.system import System
-from archon.search.budget import Budget
-from archon.search.space import build_system
-from archon.search.spec import SearchSpec
-from archon.search.trial_attrs import SEEDED_ATTR, WARM_START_ATTR
+from archon.search.define.budget import Budget
+from archon.search.define.space import build_system
+from archon.search.define.spec import SearchSpec
+from archon.search.trial.attributes import SEEDED_ATTR, WARM_START_ATTR
 
 Choose = Callable[[str, list[Any]], Any]
 
@@ -48,6 +48,12 @@ class _ChoosingTrial:
 
 class NotInSpace(ValueError):
     pass
+
+
+def choosing_trial(choose: Choose) -> _ChoosingTrial:
+    """A trial that answers the space's questions with ``choose(name, values)`` (its ``params``
+    then hold the answers): how a preset or a baseline is built without a study."""
+    return _ChoosingTrial(choose)
 
 
 def entry_params(wanted: dict[str, Any], spec: SearchSpec, ranking: Sequence[str], budget: Budget,

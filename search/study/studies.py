@@ -18,8 +18,8 @@ from typing import Any
 import optuna
 
 from archon.errors import ConfigError
-from archon.search.spec import SearchSpec, search_spec_model, technique_space_fields
-from archon.search.trial_attrs import SECTIONS_ATTR, SPEC_ATTR, STUDY_FINGERPRINT_ATTR
+from archon.search.define.spec import SearchSpec, search_spec_model, technique_space_fields
+from archon.search.trial.attributes import SECTIONS_ATTR, SPEC_ATTR, STUDY_FINGERPRINT_ATTR
 
 
 def section_fingerprints(spec: SearchSpec, benchmark_fingerprint: str) -> dict[str, str]:

@@ -23,13 +23,10 @@ import optuna
 from optuna.trial import TrialState
 
 from archon.errors import ArchonError
-from archon.search.context import SearchContext
-from archon.search.evaluation import DevResult, evaluate_dev
-from archon.search.leaderboard import describe
-from archon.search.power_ranking import PowerRanking
-from archon.search.recovery import Heartbeat, is_stale
-from archon.search.space import build_system
-from archon.search.trial_attrs import (
+from archon.search.define.space import build_system
+from archon.search.report.leaderboard import describe
+from archon.search.study.power_ranking import PowerRanking
+from archon.search.trial.attributes import (
     DUPLICATE_ATTR,
     ESTIMATE_ATTR,
     EVALUATING_ATTR,
@@ -40,6 +37,9 @@ from archon.search.trial_attrs import (
     SUMMARY_ATTR,
     SYSTEM_ATTR,
 )
+from archon.search.trial.context import SearchContext
+from archon.search.trial.evaluation import DevResult, evaluate_dev
+from archon.search.trial.recovery import Heartbeat, is_stale
 
 CONSTRAINT = "budget"
 

@@ -19,11 +19,11 @@ from typing import Any
 import optuna
 
 from archon.benchmarks.types import Item
-from archon.search.context import SearchContext
-from archon.search.evaluation import evaluate_dev
-from archon.search.space import greedy_node
-from archon.search.spec import SearchSpec
-from archon.search.trial_attrs import RANKING_ATTR
+from archon.search.define.space import greedy_node
+from archon.search.define.spec import SearchSpec
+from archon.search.trial.attributes import RANKING_ATTR
+from archon.search.trial.context import SearchContext
+from archon.search.trial.evaluation import evaluate_dev
 
 #: The baseline answers greedily: one call at temperature 0.
 BASELINE_TEMPERATURE = 0.0

@@ -17,9 +17,9 @@ from typing import Any
 import optuna
 from optuna.trial import FrozenTrial, TrialState
 
-from archon.search.context import SearchContext
-from archon.search.evaluation import DevResult, evaluate_dev
-from archon.search.trial_attrs import SYSTEM_ATTR, is_evaluated, summary_of
+from archon.search.trial.attributes import SYSTEM_ATTR, is_evaluated, summary_of
+from archon.search.trial.context import SearchContext
+from archon.search.trial.evaluation import DevResult, evaluate_dev
 
 
 def pruning_report(study: optuna.Study, n_items: int) -> dict[str, Any]:

@@ -14,8 +14,8 @@ import json
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from archon.search.space import build_system
-from archon.search.spec import SearchSpec
+from archon.search.define.space import build_system
+from archon.search.define.spec import SearchSpec
 
 #: Narrows the values tried for one parameter: (name, all values) -> values to try.
 Restrict = Callable[[str, list[Any]], list[Any]]
