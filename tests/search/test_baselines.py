@@ -23,7 +23,8 @@ def test_the_found_system_is_set_against_every_baseline_and_the_best_one_decides
                                                                                  zoo: list[str]) -> None:
     ctx = context(tmp_path, {"r": "fake/right", "w": "fake/wrong"})
     ranking = power_ranking(optuna.create_study(direction="maximize"), ctx)
-    final = final_evaluation(ctx, vote_of("fake/wrong", 3), 7, ranking, best_params={"samples": 3, "final_stage": "vote"})
+    found_params = {"samples": 3, "final_stage": "vote"}
+    final = final_evaluation(ctx, vote_of("fake/wrong", 3), 7, ranking, best_params=found_params)
     rows = {row["name"]: row for row in final["baselines"]}
     assert {"r alone, greedy", "w alone, greedy"} <= set(rows)
     # Every preset archon ships is a row or says why it is not (the set is archon's, not the author's).
@@ -50,7 +51,8 @@ def test_the_compute_matched_baseline_samples_the_best_model_as_often_and_keeps_
 def final_with(verdict: dict[str, Any]) -> dict[str, Any]:
     row = {"score": 0.8, "low": 0.7, "high": 0.9, "n": 100, "calls_per_query": 9.0, "tokens_per_query": 900.0,
            "truncated": 0, "failures": 0}
-    return {"items": 100, "best": {"trial": 3, "architecture": "found", "system": "s-best", **row}, "single": {"model": "m", **row},
+    return {"items": 100, "best": {"trial": 3, "architecture": "found", "system": "s-best", **row},
+            "single": {"model": "m", **row},
             "models": {}, "same_system": False,
             "comparison": {"difference": 0.1, "low": 0.02, "high": 0.18, "n": 100, "best_better": 12,
                            "single_better": 2, "ties": 86, "significant": True},
