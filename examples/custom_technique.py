@@ -28,7 +28,6 @@ class Shortest(Technique):
 
     type = "shortest"
     Spec = ShortestSpec
-    spec: ShortestSpec
 
     def max_outputs(self, n_inputs: int) -> int:
         return min(1, n_inputs)
@@ -37,7 +36,7 @@ class Shortest(Technique):
         return 0
 
     async def run(self, ctx: NodeContext, inputs: NodeInputs) -> NodeOutput:
-        pick = min if self.spec.prefer == "shortest" else max
+        pick = min if getattr(self.spec, "prefer", "shortest") == "shortest" else max
         best: Candidate = pick(inputs.candidates, key=lambda c: len(c.text))
         return NodeOutput(self.id, (best,))
 

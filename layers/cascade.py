@@ -22,20 +22,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from archon.layers import searchable
 from archon.layers.answers import Extractor, extract_answer
 from archon.layers.base import Branch, Candidate, NodeContext, NodeInputs, NodeOutput, NodeSpec, Technique
 from archon.layers.registry import add_stage, final_stages, register, register_wrapper, role
-from archon.layers.searchable import (
-    CandidateFlow,
-    IntRange,
-    SpaceField,
-    StageContext,
-    WrapContext,
-    Wrapper,
-    choose,
-    choose_int,
-    in_order,
-)
+from archon.layers.searchable import CandidateFlow, IntRange, SpaceField, StageContext, WrapContext, Wrapper, choose
 
 
 class CascadeSpec(NodeSpec):
@@ -152,9 +143,9 @@ class CascadeWrapper(Wrapper):
         cascade, generators = ctx.space.cascade, ctx.space.generators
         if not choose(ctx.trial, "cascade", cascade.use):
             return system
-        cheapest_first = list(reversed(in_order(cascade.models, ctx.order)))
+        cheapest_first = list(reversed(searchable.in_order(cascade.models, ctx.order)))
         cheap = choose(ctx.trial, "cascade_model", cheapest_first)
-        samples = choose_int(ctx.trial, "cascade_samples", cascade.samples)
+        samples = searchable.choose_int(ctx.trial, "cascade_samples", cascade.samples)
         agreement = choose(ctx.trial, "cascade_agreement", cascade.agreement)
         first = CandidateFlow(count=samples)
         first.nodes.append(role("generator").node("draft", [cheap], samples=samples,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib
 import os
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 import pytest
@@ -63,19 +64,17 @@ def redis_url() -> str:
 
 def require_postgres() -> str:
     """The test PostgreSQL URL; skips, saying why, when its server or driver cannot be used."""
-    url = postgres_url()
-    problem = postgres_problem(url)
-    if problem:
-        pytest.skip(_skip_text("PostgreSQL", url, POSTGRES_URL_ENV, problem))
-    return url
+    return _require("PostgreSQL", postgres_url(), POSTGRES_URL_ENV, postgres_problem)
 
 
 def require_redis() -> str:
     """The test Redis URL; skips, saying why, when its server or driver cannot be used."""
-    url = redis_url()
-    problem = redis_problem(url)
-    if problem:
-        pytest.skip(_skip_text("Redis", url, REDIS_URL_ENV, problem))
+    return _require("Redis", redis_url(), REDIS_URL_ENV, redis_problem)
+
+
+def _require(server: str, url: str, env: str, problem_of: Callable[[str], str | None]) -> str:
+    if problem := problem_of(url):
+        pytest.skip(_skip_text(server, url, env, problem))
     return url
 
 

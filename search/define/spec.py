@@ -49,6 +49,10 @@ class BenchmarkChoice(Strict):
     test_limit: int | None = Field(
         default=None, ge=1, description="Items of the held-out test split for the final evaluation."
     )
+    baseline_limit: int | None = Field(
+        default=None, ge=1, description="Of those, how many each preset and the compute-matched baseline are "
+        "scored on (the first N; default: all): on a slow machine, fewer held-out items for the baselines rather "
+        "than fewer architectures searched. Each model alone is scored on every one.")
     split_seed: int = Field(default=0, description="Seed of the dev/test split.")
     dev_fraction: float | None = Field(
         default=None, gt=0, lt=1, description="Share of the items in the dev split (default: the benchmark's, "
@@ -185,6 +189,10 @@ class SearchSettings(Strict):
         default=None, ge=1, description="Dev items scored before the pruner may stop a trial "
         "(default: two batches)."
     )
+    select: Literal["best", "simplest"] = Field(
+        default="best", description="What the search hands over: the best on dev, or the simplest (fewest calls "
+        "per query, then tokens; each model alone included) whose paired dev difference with the best has a "
+        "95% CI that includes 0. The report shows both when they differ.")
     audit_pruning: bool = Field(
         default=False, description="After the search, score every pruned trial on the dev items until it finishes "
         "or can no longer beat the best, to report whether pruning changed the best architecture (the shared "

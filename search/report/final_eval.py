@@ -37,19 +37,19 @@ def final_evaluation(
     items = ctx.benchmark.items("test", seed=spec.benchmark.split_seed, limit=spec.benchmark.test_limit)
     if not items:
         return {"skipped": "the benchmark's test split is empty"}
-    reports: dict[str, EvalReport] = {}  # by system fingerprint
+    reports: dict[tuple[str, int], EvalReport] = {}  # by system fingerprint and items
 
-    def run(system_dict: dict[str, Any]) -> EvalReport:
+    def run(system_dict: dict[str, Any], limit: int | None = None) -> EvalReport:
         system = ctx.load_system(system_dict)
-        fingerprint = system.fingerprint()
-        if fingerprint not in reports:
-            ctx.monitor.start(f"held-out test: {system_dict['name']}", len(items), describe(system_dict))
-            reports[fingerprint] = asyncio.run(evaluate(
-                system, ctx.benchmark, items, concurrency=spec.search.concurrency,
+        fingerprint, scored = system.fingerprint(), items[:limit]
+        if (fingerprint, len(scored)) not in reports:
+            ctx.monitor.start(f"held-out test: {system_dict['name']}", len(scored), describe(system_dict))
+            reports[fingerprint, len(scored)] = asyncio.run(evaluate(
+                system, ctx.benchmark, scored, concurrency=spec.search.concurrency,
                 out_dir=ctx.run_dir / "final" / fingerprint, progress=progress, scorer=ctx.scorer,
                 # Counted, never scored live: a held-out run watched for a good streak invites stopping on one.
                 on_result=lambda _result, resumed: ctx.monitor.item(None, resumed=resumed)))
-        return reports[fingerprint]
+        return reports[fingerprint, len(scored)]
 
     best_report = run(best)
     singles = {alias: run(single_model_system(spec, alias)) for alias in ranking.order}
@@ -80,7 +80,7 @@ def final_evaluation(
 
 
 def _against_baselines(ctx: SearchContext, found: EvalReport, ranking: PowerRanking, found_params: dict[str, Any],
-                       singles: dict[str, EvalReport], run: Callable[[dict[str, Any]], EvalReport]
+                       singles: dict[str, EvalReport], run: Callable[[dict[str, Any], int | None], EvalReport]
                        ) -> dict[str, Any]:
     """Every baseline's row, and the joint verdict: found minus the best of them."""
     spec = ctx.spec
@@ -95,7 +95,7 @@ def _against_baselines(ctx: SearchContext, found: EvalReport, ranking: PowerRank
         row: dict[str, Any] = {"name": baseline.name, "kind": baseline.kind,
                                "architecture": describe(baseline.system)}
         try:
-            report = report or run(baseline.system)
+            report = report or run(baseline.system, spec.benchmark.baseline_limit)
         except ReplayMiss:
             # A recording made before this baseline existed: its row arrives with a live sitting.
             skipped[baseline.name] = "not in this recording (a live sitting adds it)"
@@ -119,6 +119,7 @@ def _summary(report: EvalReport) -> dict[str, Any]:
         "score": _num(report.estimate.mean), "low": _num(report.estimate.low), "high": _num(report.estimate.high),
         "n": report.estimate.n, "method": report.estimate.method, "failures": report.failures,
         "calls_per_query": report.usage.requests / n, "tokens_per_query": report.tokens / n,
+        "usd_per_query": report.usage.cost_usd / n,
         "completion_tokens_per_query": report.usage.completion_tokens / n,
         "truncated": report.usage.truncated, "provider_calls": report.usage.calls,
     }

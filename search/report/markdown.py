@@ -154,6 +154,8 @@ def markdown_report(summary: dict[str, Any], board: Leaderboard, description: st
             lines += [f"**{verdict}**", ""]
         lines += _final_markdown(final)
         lines += _baselines_markdown(final)
+    lines += _selection_markdown(summary)
+    lines += _cost_markdown(summary)
     if coverage := final.get("coverage"):
         lines += _coverage_markdown(coverage)
     ranking = summary["power_ranking"]
@@ -245,6 +247,43 @@ def verdict_line(final: dict[str, Any]) -> str | None:
     if v["difference"] > 0:
         return f"The found system does not beat the best baseline beyond noise; {margin}."
     return f"The found system does not beat what a user gets without searching; {margin}."
+
+
+def _selection_markdown(summary: dict[str, Any]) -> list[str]:
+    """Both choices, when the best on dev and the simplest within noise of it differ."""
+    selection = summary.get("selection") or {}
+    simplest, best = selection.get("simplest"), summary.get("best")
+    if not simplest or simplest["is_best"] or not best:
+        return []
+    d = simplest["vs_best"]
+    chosen = "handed over" if selection["rule"] == "simplest" else "not chosen (search.select: best)"
+    return [f"Simplest within noise of the best on dev: {simplest['label']} ({_pct(simplest['score'])}, "
+            f"{simplest['calls']:.1f} calls/query; minus the best, trial {best['trial']}: {d['difference'] * 100:+.1f} "
+            f"points, 95% CI [{d['low'] * 100:+.1f}, {d['high'] * 100:+.1f}]): {chosen}.", ""]
+
+
+def _cost_markdown(summary: dict[str, Any]) -> list[str]:
+    """What the search spent, and what each additional correct answer costs against the best baseline."""
+    spend = summary.get("search_spend")
+    if not spend:
+        return []
+    t, r = spend["trials"], spend["power_ranking"]
+    lines = [f"Search cost (dev): {t['architectures']} architectures, {t['provider_calls']:,} provider calls, "
+             f"{t['tokens']:,.0f} tokens, ${t['usd']:.2f}; the power ranking {r['provider_calls']:,} calls, "
+             f"{r['tokens']:,.0f} tokens, ${r['usd']:.2f} (the held-out evaluation apart)."]
+    gain = summary.get("gain_cost")
+    if gain:
+        lines.append(f"Against {gain['baseline']}: {gain['extra_calls_per_query']:+.1f} calls and "
+                     f"{gain['extra_tokens_per_query']:+,.0f} tokens per query for {gain['gain'] * 100:+.1f} points.")
+        if gain["per_additional_correct"] == "no gain":
+            lines.append("Cost per additional correct answer: no gain.")
+        else:
+            cells = ", ".join(f"{row['served']:,} queries served: {row['tokens']:,.0f} tokens"
+                              + (f" (${row['usd']:.4f})" if row["usd"] else "")
+                              for row in gain["per_additional_correct"])
+            noise = "" if gain["significant"] else " (the gain is within noise)"
+            lines.append(f"Cost per additional correct answer, search included{noise}: {cells}.")
+    return [*lines, ""]
 
 
 def _baselines_markdown(final: dict[str, Any]) -> list[str]:

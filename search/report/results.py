@@ -22,12 +22,14 @@ from archon.errors import ArchonError
 from archon.runtime.system import System
 from archon.search.define.enumeration import system_key
 from archon.search.define.space import build_system
+from archon.search.report.cost import gain_cost, search_spend
 from archon.search.report.final_eval import final_evaluation
 from archon.search.report.leaderboard import Leaderboard, best_trial, build_leaderboard, describe, pareto_trials
 from archon.search.report.markdown import markdown_report
 from archon.search.report.plots import save_coverage_plot, save_plots
 from archon.search.report.pruning import audit_pruning, pruning_report
-from archon.search.study.power_ranking import stored_ranking
+from archon.search.report.selection import simplest_within_noise
+from archon.search.study.power_ranking import single_model_system, stored_ranking
 from archon.search.study.rundir import RunDir
 from archon.search.study.runner import SearchOutcome
 from archon.search.study.studies import stored_spec
@@ -49,10 +51,18 @@ def summarize(outcome: SearchOutcome, *, final: bool = True, audit: bool = True,
     }
     best = best_trial(study)
     if best is not None:
-        system = rebuild_system(study, best.number, name=f"{spec.name}-best")
+        system, chosen_trial, chosen_params = rebuild_system(study, best.number, name=f"{spec.name}-best"), \
+            best.number, best.params
         comment = (f"Best architecture of search {spec.name!r} (trial {best.number}): dev score "
                    f"{best.values[0]:.3f} on {summary_of(best).get('items', '?')} items.\n"
                    "Run it: archon run THIS_FILE \"your question\"")
+        if (simplest := simplest_within_noise(study, outcome.ranking, best, len(ctx.dev_items))) is not None:
+            summary["selection"] = {"rule": spec.search.select, "simplest": simplest}
+            if spec.search.select == "simplest" and not simplest["is_best"]:
+                system, chosen_trial, chosen_params = _simplest_system(study, spec, simplest)
+                comment = (f"Simplest architecture of search {spec.name!r} within noise of the best on dev "
+                           f"({simplest['label']}, dev score {simplest['score']:.3f}; search.select: simplest).\n"
+                           "Run it: archon run THIS_FILE \"your question\"")
         write_system(system, rundir.best_system, comment)
         _name_best_on_study(study, rundir.best_system, best.number, describe(system))
         summary["best"] = {"trial": best.number, "values": best.values, "architecture": describe(system),
@@ -64,9 +74,12 @@ def summarize(outcome: SearchOutcome, *, final: bool = True, audit: bool = True,
     # The held-out verdict before the pruning audit: the audit only reports (it never changes the
     # best), so a sitting cut short in the audit has its result already.
     if best is not None and final:
-        summary["final"] = final_evaluation(ctx, system, best.number, outcome.ranking, progress=progress,
-                                            best_params=best.params)
+        summary["final"] = final_evaluation(ctx, system, chosen_trial, outcome.ranking, progress=progress,
+                                            best_params=chosen_params)
         rundir.final_report.write_text(json.dumps(summary["final"], indent=2) + "\n", encoding="utf-8")
+    summary["search_spend"] = search_spend(study, outcome.ranking)
+    if (gain := gain_cost(summary.get("final") or {}, summary["search_spend"])) is not None:
+        summary["gain_cost"] = gain
     if spec.search.audit_pruning and not audit:
         summary["pruning"]["audit_skipped"] = True
     if spec.search.audit_pruning and audit and best is not None:
@@ -120,6 +133,15 @@ def read_summary(run_dir: Path) -> dict[str, Any] | None:
         return None
     data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return data
+
+
+def _simplest_system(study: optuna.Study, spec: Any, simplest: dict[str, Any]
+                     ) -> tuple[dict[str, Any], int, dict[str, Any]]:
+    """(system, trial number or -1 for a model alone, its parameters) of the simplest choice."""
+    if simplest["model"] is not None:
+        return {**single_model_system(spec, simplest["model"]), "name": f"{spec.name}-best"}, -1, {}
+    trial = study.trials[simplest["trial"]]
+    return rebuild_system(study, trial.number, name=f"{spec.name}-best"), trial.number, trial.params
 
 
 def rebuild_system(study: optuna.Study, number: int, name: str | None = None) -> dict[str, Any]:

@@ -83,7 +83,7 @@ def power_ranking(
         dev = asyncio.run(evaluate_dev(system, ctx.dev_items, ctx.scorer,
                                        batch_size=spec.search.batch_size, concurrency=spec.search.concurrency,
                                        prices=ctx.prices, on_item=ctx.monitor.outcome))
-        results[alias] = dev.summary()
+        results[alias] = {**dev.summary(), "item_scores": dev.scores_by_item()}
         if by_category := _by_category(dev.scores_by_item(), ctx.dev_items):
             results[alias]["by_category"] = by_category  # what `route` routes by
         if on_model is not None:

@@ -23,7 +23,7 @@ from archon.search.trial.attributes import SECTIONS_ATTR, SPEC_ATTR, STUDY_FINGE
 
 
 def section_fingerprints(spec: SearchSpec, benchmark_fingerprint: str) -> dict[str, str]:
-    bench = spec.benchmark.model_dump(exclude={"test_limit"})
+    bench = spec.benchmark.model_dump(exclude={"test_limit", "baseline_limit"})  # the held-out side only
     sections: dict[str, Any] = {
         "benchmark": {**bench, "data": benchmark_fingerprint},
         "models": {a: c.model_dump() for a, c in spec.aliases().items()},

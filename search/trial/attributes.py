@@ -20,6 +20,7 @@ INFEASIBLE_ATTR = "archon:infeasible"  # why the architecture is over budget (it
 DUPLICATE_ATTR = "archon:duplicate_of"  # the trial that already evaluated this system
 EVALUATING_ATTR = "archon:evaluating"  # set when the trial starts scoring (a twin then waits for it)
 SUMMARY_ATTR = "archon:summary"  # the dev evaluation's summary (score, items, calls, tokens...)
+ITEM_SCORES_ATTR = "archon:item_scores"  # dev item id -> score (paired comparisons between trials)
 SEEDED_ATTR = "archon:seeded"  # the warm-start entry that queued this trial
 OWNER_ATTR = "archon:owner"  # the process running the trial (host, pid, boot id)
 HEARTBEAT_ATTR = "archon:heartbeat"  # when its process last said it is alive

@@ -32,6 +32,7 @@ from archon.search.trial.attributes import (
     EVALUATING_ATTR,
     FINGERPRINT_ATTR,
     INFEASIBLE_ATTR,
+    ITEM_SCORES_ATTR,
     RETRY_OF_ATTR,
     SKETCH_ATTR,
     SUMMARY_ATTR,
@@ -129,6 +130,7 @@ class ArchitectureObjective:
         if dev.errors:
             summary["first_error"] = dev.errors[0][:500]
         trial.set_user_attr(SUMMARY_ATTR, summary)
+        trial.set_user_attr(ITEM_SCORES_ATTR, dev.scores_by_item())
         if dev.all_failed:
             raise TrialError(trial.number, dev.errors[0][:300])
         if dev.stopped_early:

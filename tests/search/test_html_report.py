@@ -15,7 +15,9 @@ from archon.search.study.rundir import open_run
 from archon.search.trial.attributes import BEST_SYSTEM_ATTR, SKETCH_ATTR
 from tests.search.search_helpers import SearchFactory
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+#: The names Chromium and Chrome install under (Debian, Ubuntu, Fedora, Google's packages).
+BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
+CHROMIUM = next((found for name in BROWSER_NAMES if (found := shutil.which(name))), "/usr/bin/chromium")
 
 
 def test_the_study_names_its_best_system_and_sketches_each_trial(finished_run: Path) -> None:
@@ -26,7 +28,8 @@ def test_the_study_names_its_best_system_and_sketches_each_trial(finished_run: P
 
 def test_the_html_report_is_self_contained_and_renders_in_chromium(finished_run: Path, tmp_path: Path) -> None:
     if not os.path.exists(CHROMIUM):
-        pytest.skip("Chromium is not installed (apt-get install -y chromium; scripts/setup.sh does it as root)")
+        pytest.skip(f"Chromium is not installed (looked for {', '.join(BROWSER_NAMES)} on PATH; "
+                    "apt-get install -y chromium, which scripts/setup.sh does as root)")
     playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip)")
     page_path = tmp_path / "report.html"
     page_path.write_text(html_report(open_run(finished_run)), encoding="utf-8")
