@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from archon.config.explain import explain
 from archon.config.graph import model_problem
-from archon.config.locate import format_path
+from archon.config.locate import YamlLocator, format_path
 from archon.config.reader import Document, read_document, text_document
 from archon.errors import ConfigError, ConfigErrors
 from archon.layers.registry import final_stages
@@ -67,7 +67,7 @@ def check_search(doc: Document) -> SearchSpec:
                           f"got {got}")
     if ITAS_KEYS & set(data):
         raise ConfigError(doc.source, "", ITAS_HELP)
-    _import_plugins(data.get("plugins"), doc)  # before the schema: their techniques add stages and knobs
+    import_plugins(data.get("plugins"), doc.source, doc.locator)  # before the schema: their techniques add stages
     model = search_spec_model()
     try:
         spec = model.model_validate(data)
@@ -134,8 +134,9 @@ def semantic_problems(spec: SearchSpec) -> list[Problem]:
     return problems
 
 
-def _import_plugins(plugins: Any, doc: Document) -> None:
-    """Import the modules ``plugins:`` names (techniques, fake models), or say which one failed and why."""
+def import_plugins(plugins: Any, source: str, locator: YamlLocator | None = None) -> None:
+    """Import the modules ``plugins:`` names (techniques, fake models), or say which one failed and why
+    (with its line when ``locator`` knows the file)."""
     if not isinstance(plugins, list):
         return  # not a list of names: the schema says so
     for i, module in enumerate(plugins):
@@ -144,5 +145,5 @@ def _import_plugins(plugins: Any, doc: Document) -> None:
         try:
             importlib.import_module(module)
         except ImportError as exc:
-            raise ConfigError(doc.source, f"plugins[{i}]", f"cannot import {module!r}: {exc}",
-                              line=doc.locator.line(["plugins", i])) from None
+            line = locator.line(["plugins", i]) if locator is not None else None
+            raise ConfigError(source, f"plugins[{i}]", f"cannot import {module!r}: {exc}", line=line) from None

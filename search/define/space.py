@@ -39,9 +39,6 @@ from archon.layers.base import CandidateFlow, SearchTrial, StageContext, WrapCon
 from archon.layers.registry import NO_STAGE, add_stage, final_stages, role, wrappers
 from archon.search.define.spec import SearchSpec
 
-#: What the space asks of a trial (optuna's Trial and FixedTrial both qualify).
-SuggestingTrial = SearchTrial
-
 
 def build_system(
     trial: SearchTrial, spec: SearchSpec, ranking: Sequence[str], name: str | None = None,

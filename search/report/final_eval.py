@@ -85,8 +85,7 @@ def _against_baselines(ctx: SearchContext, found: EvalReport, ranking: PowerRank
     """Every baseline's row, and the joint verdict: found minus the best of them."""
     spec = ctx.spec
     presets, skipped = preset_baselines(spec, ranking.order, ctx.budget)
-    n = max(1, found.items - found.unscorable)
-    matched = compute_matched(spec, ranking, found_params, found.usage.requests / n)
+    matched = compute_matched(spec, ranking, found_params, _summary(found)["calls_per_query"])
     rows: list[dict[str, Any]] = []
     reports: dict[str, EvalReport] = {}
     for baseline, report in [*((b, singles[alias]) for b, alias in zip(model_baselines(spec, ranking), ranking.order,

@@ -18,7 +18,7 @@ from typing import Any
 import optuna
 
 from archon.search.report.leaderboard import Leaderboard, build_leaderboard
-from archon.search.report.markdown import audit_verdict, sample_size_note, verdict_line
+from archon.search.report.markdown import audit_verdict, found_minus, sample_size_note, verdict_line
 from archon.search.study.rundir import OpenRun
 
 TOP_ARCHITECTURES = 3
@@ -101,12 +101,8 @@ def _final(final: dict[str, Any]) -> str:
 def _baselines(final: dict[str, Any]) -> str:
     rows = []
     for r in final["baselines"]:
-        d = r["vs_found"]
-        versus = ("the found system itself" if r.get("same_as_found") else
-                  f"{d['difference'] * 100:+.1f} [{d['low'] * 100:+.1f}, {d['high'] * 100:+.1f}]"
-                  if d["difference"] is not None else "-")
         rows.append([r["name"], _pct(r["score"]), f"[{_pct(r['low'])}, {_pct(r['high'])}]",
-                     f"{r['calls_per_query']:.1f}", versus, r["architecture"]])
+                     f"{r['calls_per_query']:.1f}", found_minus(r), r["architecture"]])
     skipped = "".join(f"<li>{_e(name)}: {_e(why)}</li>" for name, why in (final.get("baselines_skipped") or {}).items())
     return ("<h3 id='baselines'>Baselines a user gets without searching (same held-out items)</h3>"
             + _table(["baseline", "score", "95% CI", "calls/query", "found minus it, 95% CI", "architecture"], rows,

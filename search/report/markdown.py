@@ -249,6 +249,16 @@ def verdict_line(final: dict[str, Any]) -> str | None:
     return f"The found system does not beat what a user gets without searching; {margin}."
 
 
+def found_minus(row: dict[str, Any]) -> str:
+    """A baseline row's "found minus it, 95% CI" cell."""
+    d = row["vs_found"]
+    if row.get("same_as_found"):
+        return "the found system itself"
+    if d["difference"] is None:
+        return "-"
+    return f"{d['difference'] * 100:+.1f} [{d['low'] * 100:+.1f}, {d['high'] * 100:+.1f}]"
+
+
 def _selection_markdown(summary: dict[str, Any]) -> list[str]:
     """Both choices, when the best on dev and the simplest within noise of it differ."""
     selection = summary.get("selection") or {}
@@ -295,12 +305,8 @@ def _baselines_markdown(final: dict[str, Any]) -> list[str]:
              "| baseline | score | 95% CI | calls/query | found minus it, 95% CI | architecture |",
              "|---|---|---|---|---|---|"]
     for r in rows:
-        d = r["vs_found"]
-        versus = ("the found system itself" if r.get("same_as_found") else
-                  f"{d['difference'] * 100:+.1f} [{d['low'] * 100:+.1f}, {d['high'] * 100:+.1f}]"
-                  if d["difference"] is not None else "-")
         lines.append(f"| {r['name']} | {_pct(r['score'])} | [{_pct(r['low'])}, {_pct(r['high'])}] | "
-                     f"{r['calls_per_query']:.1f} | {versus} | {r['architecture']} |")
+                     f"{r['calls_per_query']:.1f} | {found_minus(r)} | {r['architecture']} |")
     lines += [f"- not run: {name}: {why}" for name, why in skipped.items()]
     return [*lines, ""]
 

@@ -8,7 +8,6 @@ naming what to change.
 from __future__ import annotations
 
 import dataclasses
-import importlib
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ from archon.benchmarks.types import Item
 from archon.errors import ConfigError
 from archon.layers.registry import role
 from archon.runtime.system import System
+from archon.search.define import loading
 from archon.search.define.budget import Budget, BudgetCheck
 from archon.search.define.enumeration import cheapest_restriction, walk
 from archon.search.define.spec import SearchSpec
@@ -26,11 +26,8 @@ MAX_CHEAP_CANDIDATES = 2000
 
 
 def import_plugins(spec: SearchSpec, source: str) -> None:
-    for i, module in enumerate(spec.plugins):
-        try:
-            importlib.import_module(module)
-        except ImportError as exc:
-            raise ConfigError(source, f"plugins[{i}]", f"cannot import {module!r}: {exc}") from None
+    """The plugins of a spec given as an object (a search file's are imported while it is read)."""
+    loading.import_plugins(spec.plugins, source)
 
 
 def resolve_benchmark(spec: SearchSpec, base: Path | None) -> Benchmark:

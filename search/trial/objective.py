@@ -153,14 +153,16 @@ def _after_twins(trial: optuna.Trial, fingerprint: str, stale_after_s: float,
 
     It waits for a twin already evaluating, or for a lower-numbered one still deciding (so two
     trials deciding at once do not both wait); a twin whose process died is not waited for."""
+    waited = False
     while True:
         twins = [t for t in trial.study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
                  if t.number != trial.number and t.user_attrs.get(FINGERPRINT_ATTR) == fingerprint
                  and DUPLICATE_ATTR not in t.user_attrs
                  and (EVALUATING_ATTR in t.user_attrs or t.number < trial.number)
                  and not is_stale(t, stale_after_s)]
-        if not twins:
-            return _completed_with(trial.study, fingerprint)
+        if not twins:  # the caller has just looked for a completed one: look again only after waiting
+            return _completed_with(trial.study, fingerprint) if waited else None
+        waited = True
         time.sleep(poll_s)
 
 

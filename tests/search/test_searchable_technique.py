@@ -108,3 +108,14 @@ def test_without_the_plugin_the_stage_is_an_unknown_choice_listing_the_valid_one
     bad = make_search(space={"final_stage": ["pick"]})
     with pytest.raises(Exception, match=r"space\.final_stage\[0\].*'none'.*'vote'"):
         load_search_spec(bad)
+
+
+def test_a_plugin_that_cannot_be_imported_is_named_with_its_file_and_line(make_search: SearchFactory) -> None:
+    from archon.errors import ConfigError
+
+    bad = make_search(plugins=["no_such_plugin_xyz"])
+    with pytest.raises(ConfigError) as info:
+        load_search_spec(bad)
+    message = str(info.value)
+    assert str(bad) in message and "plugins[0]" in message and "cannot import 'no_such_plugin_xyz'" in message
+    assert f"{bad}:" in message and info.value.line is not None  # the line of the entry in the file
