@@ -83,6 +83,9 @@ def test_unknown_alias_in_space_is_named_with_a_suggestion() -> None:
         ({"objectives": ["score", "cost_usd"]}, "objectives", "cost_usd is 0 for local and fake"),
         ({"budget": {"max_usd": 1.0}}, "budget.max_usd", "limits nothing"),
         ({"models": {"a": "local/no-such-model", "b": "fake/b", "c": "fake/c"}}, "models.a", "no-such-model"),
+        ({"search": {"select": "cheapest"}}, "search.select", "'best' or 'simplest'"),
+        ({"benchmark": {"name": "magic.yaml", "baseline_limit": 0}}, "benchmark.baseline_limit",
+         "greater than or equal to 1"),
     ],
 )
 def test_contradictory_spaces_are_refused(overrides: dict[str, Any], location: str, expected: str) -> None:
